@@ -1,0 +1,46 @@
+//! Lesson 01's client: connect, send one message, print the reply.
+
+use std::net::TcpStream;
+use std::process::ExitCode;
+
+use clap::Parser;
+use lesson_01::{Address, ask};
+
+/// Lesson 01's client: sends one message to the server and prints its reply.
+///
+/// Start the server first (cargo run -p lesson-01), then:
+///
+///     cargo run -p lesson-01 --bin client -- "hello there"
+#[derive(Parser)]
+#[command(name = "client", version)]
+struct Cli {
+    #[command(flatten)]
+    address: Address,
+
+    /// The message to send.
+    #[arg(default_value = "hello")]
+    message: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Address { host, port } = &cli.address;
+    let mut conn = match TcpStream::connect((host.as_str(), *port)) {
+        Ok(conn) => conn,
+        Err(error) => {
+            eprintln!("error: cannot connect to {host}:{port}: {error}");
+            eprintln!("hint: is the server running? start it with: cargo run -p lesson-01");
+            return ExitCode::FAILURE;
+        }
+    };
+    match ask(&mut conn, cli.message.as_bytes()) {
+        Ok(reply) => {
+            println!("{}", String::from_utf8_lossy(&reply));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! `classroom` — the one test harness every lesson's tests use.
+//!
+//! A lesson's test does what a student does by hand: start the server, wait for its
+//! `listening on HOST:PORT` line, connect, type, read the answer. This crate does the
+//! same from code, with every wait bounded so that a hung server fails a test in
+//! seconds instead of hanging CI:
+//!
+//! - [`ServerProcess`] starts a server binary (ours, or CPython's), reads its address
+//!   from the first line, keeps draining its output, and kills it on drop.
+//! - [`Client`] is a scripted client with connect, read and write timeouts.
+//! - [`Transcript`] records the conversation as `C: ...` / `S: ...` lines, with
+//!   addresses and ports redacted, ready for an insta snapshot.
+//! - [`python3`] finds CPython for the interop tests, and fails clearly when it is
+//!   missing: python3 is a stated test requirement, not a silent skip.
+//!
+//! The harness panics with a full report (the server's output included) instead of
+//! returning errors: in a test, the panic *is* the failure message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod client;
+mod python;
+mod server;
+mod show;
+mod transcript;
+
+pub use client::Client;
+pub use python::{python3, run_with_timeout};
+pub use server::ServerProcess;
+pub use show::show_bytes;
+pub use transcript::Transcript;
+
+use std::time::Duration;
+
+/// How long the harness waits for anything a healthy server does at once: its
+/// `listening on` line, a reply, a log line, its exit. Generous, because CI machines
+/// are slow and busy; a hung server still fails in seconds.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
