@@ -11,7 +11,7 @@ use lesson_01::{Address, listen, serve_one_client};
 /// Waits for ONE client, reads ONE message (at most 1024 bytes), sends it back in
 /// upper case, and exits. Start it, then in a second terminal run:
 ///
-///     cargo run -p lesson-01 --bin client -- "hello"
+///     cargo run -p lesson-01 --bin lesson-01-client -- "hello"
 #[derive(Parser)]
 #[command(name = "lesson-01", version)]
 struct Cli {
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     // The first line is exactly `listening on HOST:PORT`: the tests read the port here.
     println!("listening on {local_address}");
     println!(
-        "waiting for one client: cargo run -p lesson-01 --bin client -- --port {} hello",
+        "waiting for one client: cargo run -p lesson-01 --bin lesson-01-client -- --port {} hello",
         local_address.port()
     );
     match serve_one_client(&listener) {

@@ -122,7 +122,7 @@ fn a_megabyte_gets_one_read_answered_and_the_rest_reported() {
 #[test]
 fn the_client_prints_the_reply() {
     let server = start_server();
-    let mut client = Command::new(env!("CARGO_BIN_EXE_client"));
+    let mut client = Command::new(env!("CARGO_BIN_EXE_lesson-01-client"));
     client.args(["--port", &server.addr().port().to_string(), "hi there"]);
     let output = run_with_timeout(client, "");
     assert!(output.status.success(), "{output:?}");
@@ -136,7 +136,7 @@ fn the_client_explains_when_no_server_listens() {
         .and_then(|listener| listener.local_addr())
         .unwrap()
         .port();
-    let mut client = Command::new(env!("CARGO_BIN_EXE_client"));
+    let mut client = Command::new(env!("CARGO_BIN_EXE_lesson-01-client"));
     client.args(["--port", &port.to_string()]);
     let output = run_with_timeout(client, "");
     assert!(!output.status.success());
@@ -164,7 +164,7 @@ fn the_server_explains_a_port_in_use() {
 fn help_is_written_for_students() {
     for binary in [
         env!("CARGO_BIN_EXE_lesson-01"),
-        env!("CARGO_BIN_EXE_client"),
+        env!("CARGO_BIN_EXE_lesson-01-client"),
     ] {
         let mut command = Command::new(binary);
         command.arg("--help");

@@ -12,7 +12,7 @@ use lesson_02::{Address, listen, serve_one_client};
 /// client closes, says `close`, or vanishes; then exits. Start it, then in a second
 /// terminal run:
 ///
-///     cargo run -p lesson-02 --bin client
+///     cargo run -p lesson-02 --bin lesson-02-client
 #[derive(Parser)]
 #[command(name = "lesson-02", version)]
 struct Cli {
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     // The first line is exactly `listening on HOST:PORT`: the tests read the port here.
     println!("listening on {local_address}");
     println!(
-        "waiting for one client: cargo run -p lesson-02 --bin client -- --port {}",
+        "waiting for one client: cargo run -p lesson-02 --bin lesson-02-client -- --port {}",
         local_address.port()
     );
     match serve_one_client(&listener) {

@@ -21,7 +21,7 @@ fn finish(mut server: ServerProcess, transcript: &Transcript) {
 }
 
 fn run_client(server: &ServerProcess, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut client = Command::new(env!("CARGO_BIN_EXE_client"));
+    let mut client = Command::new(env!("CARGO_BIN_EXE_lesson-02-client"));
     client
         .args(["--port", &server.addr().port().to_string()])
         .args(args);
@@ -155,7 +155,7 @@ fn the_client_explains_when_no_server_listens() {
         .and_then(|listener| listener.local_addr())
         .unwrap()
         .port();
-    let mut client = Command::new(env!("CARGO_BIN_EXE_client"));
+    let mut client = Command::new(env!("CARGO_BIN_EXE_lesson-02-client"));
     client.args(["--port", &port.to_string(), "-m", "hi"]);
     let output = run_with_timeout(client, "");
     assert!(!output.status.success());
@@ -167,7 +167,7 @@ fn the_client_explains_when_no_server_listens() {
 fn help_is_written_for_students() {
     for binary in [
         env!("CARGO_BIN_EXE_lesson-02"),
-        env!("CARGO_BIN_EXE_client"),
+        env!("CARGO_BIN_EXE_lesson-02-client"),
     ] {
         let mut command = Command::new(binary);
         command.arg("--help");

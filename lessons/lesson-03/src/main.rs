@@ -12,7 +12,7 @@ use lesson_03::{Address, listen, serve_forever};
 /// until the first one leaves. Stop it with Ctrl-C. Start it, then run a client in
 /// each of two more terminals and watch the second one wait:
 ///
-///     cargo run -p lesson-03 --bin client
+///     cargo run -p lesson-03 --bin lesson-03-client
 #[derive(Parser)]
 #[command(name = "lesson-03", version)]
 struct Cli {
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     // The first line is exactly `listening on HOST:PORT`: the tests read the port here.
     println!("listening on {local_address}");
     println!(
-        "serving clients one at a time; talk to me: cargo run -p lesson-03 --bin client -- --port {}",
+        "serving clients one at a time; talk to me: cargo run -p lesson-03 --bin lesson-03-client -- --port {}",
         local_address.port()
     );
     serve_forever(&listener)

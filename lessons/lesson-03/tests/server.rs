@@ -151,12 +151,12 @@ fn a_client_that_says_nothing_then_leaves_frees_the_server() {
 #[test]
 fn the_client_reads_piped_lines_and_stops_at_close() {
     let server = start_server();
-    let mut client = Command::new(env!("CARGO_BIN_EXE_client"));
+    let mut client = Command::new(env!("CARGO_BIN_EXE_lesson-03-client"));
     client.args(["--port", &server.addr().port().to_string()]);
     let output = run_with_timeout(client, "hello\n\nworld\nclose\nnever sent\n");
     assert!(output.status.success(), "{output:?}");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "HELLO\nWORLD\n");
-    let mut client = Command::new(env!("CARGO_BIN_EXE_client"));
+    let mut client = Command::new(env!("CARGO_BIN_EXE_lesson-03-client"));
     client.args(["--port", &server.addr().port().to_string(), "-m", "again"]);
     let output = run_with_timeout(client, "");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "AGAIN\n");
@@ -166,7 +166,7 @@ fn the_client_reads_piped_lines_and_stops_at_close() {
 fn help_is_written_for_students() {
     for binary in [
         env!("CARGO_BIN_EXE_lesson-03"),
-        env!("CARGO_BIN_EXE_client"),
+        env!("CARGO_BIN_EXE_lesson-03-client"),
     ] {
         let mut command = Command::new(binary);
         command.arg("--help");

@@ -10,9 +10,9 @@ use lesson_01::{Address, ask};
 ///
 /// Start the server first (cargo run -p lesson-01), then:
 ///
-///     cargo run -p lesson-01 --bin client -- "hello there"
+///     cargo run -p lesson-01 --bin lesson-01-client -- "hello there"
 #[derive(Parser)]
-#[command(name = "client", version)]
+#[command(name = "lesson-01-client", version)]
 struct Cli {
     #[command(flatten)]
     address: Address,

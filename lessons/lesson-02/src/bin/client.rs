@@ -13,9 +13,9 @@ use lesson_02::{Address, ask};
 /// `>>:` prompt. `close` or end of input (Ctrl-D) quits. Scripts can pipe lines into
 /// it, or pass messages with -m:
 ///
-///     cargo run -p lesson-02 --bin client -- -m hello -m "how are you"
+///     cargo run -p lesson-02 --bin lesson-02-client -- -m hello -m "how are you"
 #[derive(Parser)]
-#[command(name = "client", version)]
+#[command(name = "lesson-02-client", version)]
 struct Cli {
     #[command(flatten)]
     address: Address,

@@ -1,0 +1,283 @@
+//! # Lesson 04 — a thread per client
+//!
+//! Lesson 03's server made the second client wait: while it sat in the communication
+//! loop with one client, nobody called `accept`. The fix is to give every client its
+//! own thread. The main thread does nothing but the connection loop (accept, hand the
+//! connection to a new thread, accept again); each client thread runs the
+//! communication loop for its one client. Now a slow or silent client only holds up
+//! its own thread.
+//!
+//! This is exactly what Python's `socketserver.ThreadingTCPServer` does, written out
+//! by hand so nothing is hidden:
+//!
+//! | Python (`socketserver`)                           | Rust, below                          |
+//! |---------------------------------------------------|--------------------------------------|
+//! | `serve_forever()` accepting in a loop             | [`serve_forever`]                    |
+//! | `ThreadingMixIn.process_request` starts a thread  | `thread::Builder::new().spawn(...)`  |
+//! | the handler's `handle()` for one client           | [`communication_loop`]               |
+//! | `server_close()` joins the threads (`block_on_close`) | [`close_all`](OpenConnections::close_all) + `join` |
+//! | `shutdown()` from another thread                  | [`stop_on_ctrl_c`]                   |
+//!
+//! Ctrl-C stops the server cleanly: it stops accepting, closes every open connection
+//! (their threads see the end of the conversation and finish), waits for the threads,
+//! and exits with success.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+
+/// The most one read takes, as the tutorial's `recv(1024)`.
+pub const BUFFER_SIZE: usize = 1024;
+
+/// Where the server listens and the client connects: `--host` and `--port`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Address {
+    /// Host to listen on (server) or connect to (client). 127.0.0.1 means "this
+    /// machine only", so nobody on your network can reach a lesson server.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// TCP port. The server accepts 0, which asks the system for any free port; it
+    /// prints the port it got on its first line.
+    #[arg(long, default_value_t = 8888)]
+    pub port: u16,
+}
+
+/// Opens the listening socket: Python's `socket()`, `bind()` and `listen()` in one call.
+pub fn listen(address: &Address) -> io::Result<TcpListener> {
+    TcpListener::bind((address.host.as_str(), address.port))
+}
+
+/// The reply: the message upper-cased as Python's `bytes.upper()` does it (ASCII
+/// letters only; every other byte passes through, so the reply is as long as the
+/// message).
+pub fn upper(message: &[u8]) -> Vec<u8> {
+    message.to_ascii_uppercase()
+}
+
+// ANCHOR: is_close
+/// Is this message the word `close` (any case, surrounding whitespace ignored)?
+pub fn is_close(message: &[u8]) -> bool {
+    message.trim_ascii().eq_ignore_ascii_case(b"close")
+}
+// ANCHOR_END: is_close
+
+// ANCHOR: serve_forever
+/// The connection loop, with a thread per client. Returns once `stopping` is set and
+/// the server has closed every connection and waited for every client thread.
+///
+/// `stopping` is set from another thread (the Ctrl-C handler), which then wakes the
+/// blocked `accept` by connecting to us: see [`stop_on_ctrl_c`].
+pub fn serve_forever(listener: &TcpListener, stopping: &AtomicBool) {
+    let open_connections = OpenConnections::default();
+    let mut client_threads = Vec::new();
+    loop {
+        let (conn, client_address) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                println!("accept failed: {error}");
+                continue;
+            }
+        };
+        if stopping.load(Ordering::SeqCst) {
+            break; // the wake-up knock from the Ctrl-C handler (or a client too late)
+        }
+        println!("connected: {client_address}");
+        open_connections.add(client_address, &conn);
+
+        // ThreadingMixIn.process_request: the client gets its own thread, and the main
+        // thread goes straight back to `accept`.
+        let connections = open_connections.clone();
+        let spawned = thread::Builder::new()
+            .name(format!("client {client_address}"))
+            .spawn(move || {
+                serve_client(conn, client_address);
+                connections.remove(client_address);
+            });
+        match spawned {
+            Ok(handle) => client_threads.push(handle),
+            Err(error) => {
+                // No thread to serve it (the system is out of them): close it and go on.
+                println!("{client_address} error: cannot start a thread: {error}");
+                open_connections.close(client_address);
+            }
+        }
+        // Forget the threads that have finished, so the list does not grow forever.
+        client_threads.retain(|handle| !handle.is_finished());
+    }
+
+    // server_close(): close what is still open, then wait for every client thread.
+    println!(
+        "shutting down: closing {} open connection(s)",
+        open_connections.len()
+    );
+    open_connections.close_all();
+    for handle in client_threads {
+        if handle.join().is_err() {
+            println!("a client thread panicked");
+        }
+    }
+    println!("bye");
+}
+// ANCHOR_END: serve_forever
+
+// ANCHOR: serve_client
+/// What one client thread does: the communication loop, then log how it ended.
+fn serve_client(mut conn: TcpStream, client_address: SocketAddr) {
+    match communication_loop(&mut conn, client_address) {
+        Ok(()) => println!("{client_address} closed"),
+        Err(error) => println!("{client_address} error: {error}"),
+    }
+}
+// ANCHOR_END: serve_client
+
+// ANCHOR: open_connections
+/// The connections being served, so that shutting down can close them. Each client
+/// thread owns its connection; this holds a second handle to the same socket
+/// (`try_clone`), and shutting a socket down through either handle ends the
+/// conversation for both.
+#[derive(Clone, Default)]
+pub struct OpenConnections(Arc<Mutex<HashMap<SocketAddr, TcpStream>>>);
+
+impl OpenConnections {
+    fn add(&self, client_address: SocketAddr, conn: &TcpStream) {
+        if let Ok(handle) = conn.try_clone() {
+            self.lock().insert(client_address, handle);
+        }
+    }
+
+    fn remove(&self, client_address: SocketAddr) {
+        self.lock().remove(&client_address);
+    }
+
+    fn close(&self, client_address: SocketAddr) {
+        if let Some(conn) = self.lock().remove(&client_address) {
+            let _ = conn.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Shuts every open connection down: each client thread's `read` returns, its
+    /// communication loop ends, and the thread finishes.
+    pub fn close_all(&self) {
+        for conn in self.lock().values() {
+            let _ = conn.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, TcpStream>> {
+        // A thread that panicked while holding the lock cannot leave the map half-made
+        // (every change is one call), so the data is still good: use it.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+// ANCHOR_END: open_connections
+
+// ANCHOR: stop_on_ctrl_c
+/// Makes Ctrl-C (and SIGTERM) stop the server: returns the flag that
+/// [`serve_forever`] checks.
+///
+/// The main thread is blocked in `accept`, and no flag can interrupt that. So the
+/// handler sets the flag and then knocks on our own door: it connects to the listening
+/// address, `accept` returns, and the loop sees the flag. (Python's `serve_forever`
+/// avoids the problem by waking up every `poll_interval`; lesson 05 shows the
+/// readiness loop that makes that possible.)
+pub fn stop_on_ctrl_c(listening_on: SocketAddr) -> io::Result<Arc<AtomicBool>> {
+    let stopping = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stopping);
+    let mut knock_at = listening_on;
+    if knock_at.ip().is_unspecified() {
+        // Listening on 0.0.0.0 (or ::) means every address, this machine's included.
+        knock_at.set_ip(match knock_at {
+            SocketAddr::V4(_) => [127, 0, 0, 1].into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    ctrlc::set_handler(move || {
+        flag.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(knock_at);
+    })
+    .map_err(io::Error::other)?;
+    Ok(stopping)
+}
+// ANCHOR_END: stop_on_ctrl_c
+
+// ANCHOR: communication_loop
+/// The communication loop: read a message, answer it, again, until the client is done.
+///
+/// Returns `Ok` when the client closed or said `close`, and the I/O error when the
+/// connection broke (a reset, say).
+pub fn communication_loop(conn: &mut TcpStream, client_address: SocketAddr) -> io::Result<()> {
+    let mut buffer = [0; BUFFER_SIZE];
+    loop {
+        // msg = conn.recv(1024)
+        let received = conn.read(&mut buffer)?;
+        if received == 0 {
+            return Ok(()); // if not msg: break — the client closed its side
+        }
+        let message = &buffer[..received];
+        println!("{client_address} wrote: {}", printable(message));
+        if is_close(message) {
+            println!("{client_address} asked to close");
+            return Ok(());
+        }
+        conn.write_all(&upper(message))?;
+    }
+}
+// ANCHOR_END: communication_loop
+
+/// How the log shows a message: quoted, invisible characters escaped, bytes that are
+/// not UTF-8 shown as `�`, and long messages cut short.
+pub fn printable(message: &[u8]) -> String {
+    let text = String::from_utf8_lossy(message);
+    if text.chars().count() <= 60 {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(60).collect();
+        format!("{head:?}… ({} bytes)", message.len())
+    }
+}
+
+// ANCHOR: ask
+/// The client's half: send `message`, then read the reply. The reply is as long as the
+/// message, but TCP may deliver it in pieces, so keep reading until it is all here or
+/// the server closes (then the reply comes back short).
+pub fn ask(conn: &mut TcpStream, message: &[u8]) -> io::Result<Vec<u8>> {
+    conn.write_all(message)?;
+    let mut reply = vec![0; message.len()];
+    let mut received = 0;
+    while received < reply.len() {
+        match conn.read(&mut reply[received..])? {
+            0 => break,
+            n => received += n,
+        }
+    }
+    reply.truncate(received);
+    Ok(reply)
+}
+// ANCHOR_END: ask
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upper_changes_ascii_letters_only() {
+        assert_eq!(upper("héllo ß 42".as_bytes()), "HéLLO ß 42".as_bytes());
+        assert_eq!(upper(b"\xff\xfeabc"), b"\xff\xfeABC");
+    }
+
+    #[test]
+    fn close_is_recognised_in_any_case() {
+        assert!(is_close(b"close"));
+        assert!(is_close(b"CLOSE\r\n"));
+        assert!(!is_close(b"closer"));
+        assert!(!is_close(b"\xffclose"));
+    }
+}
