@@ -130,6 +130,10 @@ impl Client {
             Err(e) if e.kind() == ErrorKind::ConnectionReset => {
                 self.event("is reset by the server")
             }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => panic!(
+                "{} expected the server to close, but it stayed open for {TIMEOUT:?}",
+                self.who
+            ),
             Err(e) => panic!("{} expected the server to close, got: {e}", self.who),
         }
     }
@@ -188,6 +192,10 @@ fn read_exact_or_report(stream: &mut TcpStream, len: usize, who: &str) -> Vec<u8
             ),
             Ok(n) => got += n,
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => panic!(
+                "{who} expected {len} bytes, got {got} and then nothing for {TIMEOUT:?} ({})",
+                show_bytes(&reply[..got])
+            ),
             Err(e) => panic!(
                 "{who} expected {len} bytes, got {got} then: {e} ({})",
                 show_bytes(&reply[..got])
