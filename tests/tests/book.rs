@@ -40,7 +40,9 @@ fn check_include(chapter: &Path, argument: &str) -> Option<String> {
         return Some(format!("{path}: no such file"));
     };
     let selector = selector?;
-    let is_line_range = selector.split(':').all(|part| part.chars().all(|c| c.is_ascii_digit()));
+    let is_line_range = selector
+        .split(':')
+        .all(|part| part.chars().all(|c| c.is_ascii_digit()));
     if is_line_range {
         let last_line: usize = selector.split(':').filter_map(|n| n.parse().ok()).max()?;
         return (last_line > text.lines().count()).then(|| format!("{path}: past its end"));
@@ -75,7 +77,11 @@ fn every_include_names_a_real_file_and_anchor() {
             }
         }
     }
-    assert!(problems.is_empty(), "broken includes:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "broken includes:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -84,15 +90,24 @@ fn every_chapter_is_in_the_summary_and_every_lesson_has_one() {
     for chapter in chapters() {
         let name = chapter.file_name().unwrap().to_string_lossy().to_string();
         if name != "SUMMARY.md" {
-            assert!(summary.contains(&format!("({name})")), "{name} is not in SUMMARY.md");
+            assert!(
+                summary.contains(&format!("({name})")),
+                "{name} is not in SUMMARY.md"
+            );
         }
     }
     let lessons = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
     for lesson in fs::read_dir(lessons).unwrap() {
         let name = lesson.unwrap().file_name().to_string_lossy().to_string();
         let chapter = format!("{name}.md");
-        assert!(book_src().join(&chapter).exists(), "{name} has no chapter book/src/{chapter}");
-        assert!(summary.contains(&format!("({chapter})")), "{chapter} is not in SUMMARY.md");
+        assert!(
+            book_src().join(&chapter).exists(),
+            "{name} has no chapter book/src/{chapter}"
+        );
+        assert!(
+            summary.contains(&format!("({chapter})")),
+            "{chapter} is not in SUMMARY.md"
+        );
     }
 }
 
@@ -104,5 +119,8 @@ fn the_checker_catches_what_it_should() {
     assert!(check_include(&chapter, &format!("{lib}:no_such_anchor")).is_some());
     assert!(check_include(&chapter, "../../lessons/nowhere.rs").is_some());
     assert!(check_include(&chapter, &format!("{lib}:1:999999")).is_some());
-    assert_eq!(directives("a {{#include x.rs:y}} b"), vec!["include x.rs:y"]);
+    assert_eq!(
+        directives("a {{#include x.rs:y}} b"),
+        vec!["include x.rs:y"]
+    );
 }

@@ -1,0 +1,417 @@
+//! # Lesson 05 — one thread, many clients: the selector
+//!
+//! Lesson 04 gave every client its own thread, so a slow client only held up its own
+//! thread. Threads are not free, though: each one has its own stack, and a thousand
+//! mostly idle clients means a thousand mostly sleeping threads. This lesson serves
+//! them all with **one** thread.
+//!
+//! The trick is to never wait on one client. A blocking `read` waits for *this*
+//! client; a **selector** waits for *any* of many sockets, and says which ones are
+//! ready: "the listening socket has a client to accept, connection 7 has data to
+//! read, connection 12 has room to write". The server does exactly that work, which
+//! never blocks, and asks the selector again. One loop, one thread, as many clients as
+//! the operating system allows.
+//!
+//! Python's tutorial writes it with the `selectors` module; this lesson keeps its
+//! shape, with the [`polling`] crate as the selector:
+//!
+//! | Python (`selectors`)                           | Rust, below                                 |
+//! |------------------------------------------------|---------------------------------------------|
+//! | `sel = selectors.DefaultSelector()`            | `Poller::new()`                             |
+//! | `sock.setblocking(False)`                      | `set_nonblocking(true)`                     |
+//! | `sel.register(sock, EVENT_READ, accept)`       | `register(Socket::Listener(..), accept)`    |
+//! | `key.fileobj`, `key.data`                      | `Registration { fileobj, data }`            |
+//! | `sel.select()`                                 | `selector.wait(&mut events, None)`          |
+//! | `callback = key.data`                          | `let callback = registration.data`          |
+//! | `callback(key.fileobj, mask)`                  | `callback(self, event.key, event)`          |
+//! | `sel.modify(conn, events)`                     | `selector.modify_with_mode(...)`            |
+//! | `sel.unregister(conn)`, `conn.close()`         | `unregister(key)`                           |
+//!
+//! Two things the tutorial's selector server leaves out, and this one adds:
+//!
+//! - **An outbox per connection.** On a non-blocking socket, `send` takes only what
+//!   fits in the kernel's buffer right now. The rest of a reply waits in the
+//!   connection's outbox, and the server asks to hear when the socket is writable.
+//! - **Backpressure.** A client that sends without ever reading would make its outbox
+//!   grow forever. Once an outbox holds [`OUTBOX_LIMIT`] bytes, the server stops
+//!   reading from that client until it reads its replies. Memory stays bounded, and
+//!   the other clients never notice.
+
+use std::collections::HashMap;
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+
+use polling::{Event, Events, PollMode, Poller};
+
+/// The most one read takes, as the tutorial's `recv(1024)`.
+pub const BUFFER_SIZE: usize = 1024;
+
+/// The most replies one connection may have waiting; beyond it, the server stops
+/// reading from that client until it catches up.
+pub const OUTBOX_LIMIT: usize = 64 * 1024;
+
+/// Where the server listens and the client connects: `--host` and `--port`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Address {
+    /// Host to listen on (server) or connect to (client). 127.0.0.1 means "this
+    /// machine only", so nobody on your network can reach a lesson server.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// TCP port. The server accepts 0, which asks the system for any free port; it
+    /// prints the port it got on its first line.
+    #[arg(long, default_value_t = 8888)]
+    pub port: u16,
+}
+
+/// Opens the listening socket: Python's `socket()`, `bind()` and `listen()` in one call.
+pub fn listen(address: &Address) -> io::Result<TcpListener> {
+    TcpListener::bind((address.host.as_str(), address.port))
+}
+
+/// The reply: the message upper-cased as Python's `bytes.upper()` does it (ASCII
+/// letters only; every other byte passes through, so the reply is as long as the
+/// message).
+pub fn upper(message: &[u8]) -> Vec<u8> {
+    message.to_ascii_uppercase()
+}
+
+/// Is this message the word `close` (any case, surrounding whitespace ignored)?
+pub fn is_close(message: &[u8]) -> bool {
+    message.trim_ascii().eq_ignore_ascii_case(b"close")
+}
+
+// ANCHOR: registration
+/// What to do when a registered socket is ready: Python's `key.data`. It gets the
+/// server (to register, modify, unregister), the socket's key, and the event (`mask`).
+type Callback = fn(&mut Server, usize, Event);
+
+/// One registered socket, as Python's `SelectorKey`.
+struct Registration {
+    /// The socket itself: `key.fileobj`.
+    fileobj: Socket,
+    /// The function to call when it is ready: `key.data`.
+    data: Callback,
+}
+
+/// The two kinds of socket the server registers.
+enum Socket {
+    Listener(TcpListener),
+    Connection(Connection),
+}
+
+/// One client, as the selector loop sees it.
+struct Connection {
+    conn: TcpStream,
+    addr: SocketAddr,
+    /// Replies not sent yet: a non-blocking write may take only part of them.
+    outbox: Vec<u8>,
+    /// The client is done (end of input, or `close`): send the outbox, then close.
+    closing: bool,
+    /// What the selector watches this socket for now, (readable, writable), so it is
+    /// told only when that changes.
+    watching: (bool, bool),
+}
+// ANCHOR_END: registration
+
+/// The selector server: one thread, one selector, every socket registered with it.
+pub struct Server {
+    /// Python's `sel`: waits until one or more registered sockets are ready.
+    selector: Poller,
+    /// Every registered socket, by key. The selector only hands back keys.
+    registrations: HashMap<usize, Registration>,
+    /// The key for the next registration. Keys are never reused, so an event that
+    /// arrives for an already closed connection finds nothing instead of a stranger.
+    next_key: usize,
+}
+
+impl Server {
+    /// Prepares to serve on `listener`: Python's `sock.setblocking(False)` and
+    /// `sel.register(sock, EVENT_READ, accept)`.
+    pub fn new(listener: TcpListener) -> io::Result<Server> {
+        let mut server = Server {
+            selector: Poller::new()?,
+            registrations: HashMap::new(),
+            next_key: 0,
+        };
+        listener.set_nonblocking(true)?;
+        server.register(Socket::Listener(listener), accept)?;
+        Ok(server)
+    }
+
+    // ANCHOR: register
+    /// Python's `sel.register(fileobj, EVENT_READ, data)`: from now on, when `fileobj`
+    /// is readable, the event loop calls `data`.
+    fn register(&mut self, fileobj: Socket, data: Callback) -> io::Result<()> {
+        let key = self.next_key;
+        self.next_key += 1;
+        let interest = Event::readable(key);
+        // Level-triggered, like Python's selectors: as long as a socket stays ready, every
+        // `wait` reports it again, so a callback may do one step and leave the rest for
+        // the next turn of the loop. (polling's default, Oneshot, reports it only once.)
+        //
+        // SAFETY: polling requires that a socket is deleted from the poller before it
+        // is dropped (closed). Every registered socket lives in `self.registrations`,
+        // and the only ways out of it are `unregister` and `Drop for Server`, which both
+        // call `selector.delete` first. If `add` fails, nothing was registered.
+        let added = unsafe {
+            match &fileobj {
+                Socket::Listener(listener) => {
+                    self.selector
+                        .add_with_mode(listener, interest, PollMode::Level)
+                }
+                Socket::Connection(connection) => {
+                    self.selector
+                        .add_with_mode(&connection.conn, interest, PollMode::Level)
+                }
+            }
+        };
+        added?;
+        self.registrations
+            .insert(key, Registration { fileobj, data });
+        Ok(())
+    }
+    // ANCHOR_END: register
+
+    /// Python's `sel.unregister(conn)` then `conn.close()`: forget the socket, then
+    /// close it (dropping it closes it), in that order, as the SAFETY rule demands.
+    fn unregister(&mut self, key: usize) {
+        if let Some(registration) = self.registrations.remove(&key) {
+            delete_from(&self.selector, &registration.fileobj);
+        }
+    }
+
+    // ANCHOR: event_loop
+    /// The event loop, forever: wait until some sockets are ready, call each one's
+    /// callback, wait again. Returns only if the selector itself fails.
+    pub fn serve_forever(&mut self) -> io::Result<()> {
+        let mut events = Events::new();
+        loop {
+            // events = sel.select(): sleep until at least one socket is ready.
+            events.clear();
+            self.selector.wait(&mut events, None)?;
+            for event in events.iter() {
+                // callback = key.data; callback(key.fileobj, mask)
+                let Some(registration) = self.registrations.get(&event.key) else {
+                    continue; // closed by an earlier callback in this same batch
+                };
+                let callback = registration.data;
+                callback(self, event.key, event);
+            }
+        }
+    }
+    // ANCHOR_END: event_loop
+}
+
+impl Drop for Server {
+    /// Keeps the SAFETY rule of `register` even when the server is dropped.
+    fn drop(&mut self) {
+        for registration in self.registrations.values() {
+            delete_from(&self.selector, &registration.fileobj);
+        }
+    }
+}
+
+/// Tells the selector to stop watching a socket (before the socket is dropped).
+fn delete_from(selector: &Poller, fileobj: &Socket) {
+    let deleted = match fileobj {
+        Socket::Listener(listener) => selector.delete(listener),
+        Socket::Connection(connection) => selector.delete(&connection.conn),
+    };
+    if let Err(error) = deleted {
+        println!("selector error: {error}");
+    }
+}
+
+// ANCHOR: accept
+/// The listening socket's callback: a client is waiting, accept it and register it
+/// with its own callback, [`service_connection`].
+fn accept(server: &mut Server, key: usize, _mask: Event) {
+    let Some(Registration {
+        fileobj: Socket::Listener(listener),
+        ..
+    }) = server.registrations.get(&key)
+    else {
+        return;
+    };
+    // conn, addr = sock.accept(): ready, so it does not block.
+    let (conn, addr) = match listener.accept() {
+        Ok(accepted) => accepted,
+        // The client gave up before we got to it: nothing to accept after all.
+        Err(error) if error.kind() == ErrorKind::WouldBlock => return,
+        Err(error) => {
+            println!("accept failed: {error}");
+            return;
+        }
+    };
+    println!("connected: {addr}");
+    // conn.setblocking(False): no read or write on it may ever wait.
+    if let Err(error) = conn.set_nonblocking(true) {
+        println!("{addr} error: {error}");
+        return;
+    }
+    let connection = Connection {
+        conn,
+        addr,
+        outbox: Vec::new(),
+        closing: false,
+        watching: (true, false), // what `register` asks for: readable
+    };
+    // sel.register(conn, EVENT_READ, read)
+    let registered = server.register(Socket::Connection(connection), service_connection);
+    if let Err(error) = registered {
+        println!("{addr} error: {error}");
+    }
+}
+// ANCHOR_END: accept
+
+// ANCHOR: service_connection
+/// A connection's callback: read if it is readable, send what waits in its outbox,
+/// then tell the selector what to watch for next, or close the connection.
+fn service_connection(server: &mut Server, key: usize, mask: Event) {
+    let Some(Registration {
+        fileobj: Socket::Connection(connection),
+        ..
+    }) = server.registrations.get_mut(&key)
+    else {
+        return;
+    };
+    let addr = connection.addr;
+    // Read only if we still want to: an event can say "readable" when we asked only
+    // for "writable" (a hang-up is both), and a full outbox means: not now.
+    let mut result = Ok(());
+    if mask.readable && connection.wants_to_read() {
+        result = connection.read();
+    }
+    // Reply at once after a read, as Python's `conn.send(data)`; and on "writable",
+    // send what an earlier write could not.
+    if result.is_ok() {
+        result = connection.flush();
+    }
+    let wanted = connection.wanted_interest();
+    match result {
+        Err(error) => {
+            println!("{addr} error: {error}");
+            server.unregister(key);
+        }
+        Ok(()) if connection.closing && connection.outbox.is_empty() => {
+            println!("{addr} closed");
+            server.unregister(key);
+        }
+        Ok(()) if wanted != connection.watching => {
+            // sel.modify(conn, events): read or not, write or not, from now on.
+            connection.watching = wanted;
+            let interest = Event::new(key, wanted.0, wanted.1);
+            let selector = &server.selector;
+            if let Err(error) =
+                selector.modify_with_mode(&connection.conn, interest, PollMode::Level)
+            {
+                println!("{addr} error: {error}");
+                server.unregister(key);
+            }
+        }
+        Ok(()) => {}
+    }
+}
+// ANCHOR_END: service_connection
+
+impl Connection {
+    // ANCHOR: read
+    /// One read, as the tutorial's `conn.recv(1024)`, and its reply queued in the
+    /// outbox. An empty read (the client closed its side) or `close` mark the
+    /// connection as closing: what is already in the outbox is still sent.
+    fn read(&mut self) -> io::Result<()> {
+        let mut buffer = [0; BUFFER_SIZE];
+        let received = match self.conn.read(&mut buffer) {
+            Ok(received) => received,
+            // Readiness is a hint, not a promise: if the data is not there, try later.
+            Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        if received == 0 {
+            self.closing = true; // if not data: the client has no more to say
+            return Ok(());
+        }
+        let message = &buffer[..received];
+        println!("{} wrote: {}", self.addr, printable(message));
+        if is_close(message) {
+            println!("{} asked to close", self.addr);
+            self.closing = true;
+        } else {
+            self.outbox.extend_from_slice(&upper(message));
+        }
+        Ok(())
+    }
+    // ANCHOR_END: read
+
+    // ANCHOR: flush
+    /// Sends as much of the outbox as the socket takes right now, and keeps the rest
+    /// for the next "writable" event: Python's `sent = conn.send(outbox)` followed by
+    /// `outbox = outbox[sent:]`. Never blocks, and never loses a byte.
+    fn flush(&mut self) -> io::Result<()> {
+        while !self.outbox.is_empty() {
+            match self.conn.write(&self.outbox) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(sent) => {
+                    self.outbox.drain(..sent);
+                }
+                // The kernel's send buffer is full: the client is not reading yet.
+                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+    // ANCHOR_END: flush
+
+    // ANCHOR: interest
+    /// Reading goes on until the client is done, and pauses while the outbox is full:
+    /// that pause is the backpressure that keeps memory bounded.
+    fn wants_to_read(&self) -> bool {
+        !self.closing && self.outbox.len() < OUTBOX_LIMIT
+    }
+
+    /// What the selector should watch for, (readable, writable): readable while we
+    /// want to read, writable only while replies wait. (Always asking for "writable"
+    /// would wake the loop over and over: a socket with room to send is writable.)
+    fn wanted_interest(&self) -> (bool, bool) {
+        (self.wants_to_read(), !self.outbox.is_empty())
+    }
+    // ANCHOR_END: interest
+}
+
+/// How the log shows a message: quoted, invisible characters escaped, bytes that are
+/// not UTF-8 shown as `�`, and long messages cut short.
+pub fn printable(message: &[u8]) -> String {
+    let text = String::from_utf8_lossy(message);
+    if text.chars().count() <= 60 {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(60).collect();
+        format!("{head:?}… ({} bytes)", message.len())
+    }
+}
+
+// ANCHOR: ask
+/// The client's half: send `message`, then read the reply. The reply is as long as the
+/// message, but TCP may deliver it in pieces, so keep reading until it is all here or
+/// the server closes (then the reply comes back short).
+pub fn ask(conn: &mut TcpStream, message: &[u8]) -> io::Result<Vec<u8>> {
+    conn.write_all(message)?;
+    let mut reply = vec![0; message.len()];
+    let mut received = 0;
+    while received < reply.len() {
+        match conn.read(&mut reply[received..])? {
+            0 => break,
+            n => received += n,
+        }
+    }
+    reply.truncate(received);
+    Ok(reply)
+}
+// ANCHOR_END: ask
+
+// Unit tests of the server's bookkeeping (outbox, backpressure, closing), driving the
+// callbacks by hand on real sockets. The tests in tests/ drive the real binary.
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,102 @@
+//! The server's bookkeeping, tested by calling its callbacks by hand, as the event loop
+//! would, on a real connection.
+
+use std::net::Shutdown;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::*;
+
+#[test]
+fn upper_changes_ascii_letters_only() {
+    assert_eq!(upper("héllo ß 42".as_bytes()), "HéLLO ß 42".as_bytes());
+    assert_eq!(upper(b"\xff\xfeabc"), b"\xff\xfeABC");
+}
+
+#[test]
+fn close_is_recognised_in_any_case() {
+    assert!(is_close(b"close"));
+    assert!(is_close(b"CLOSE\r\n"));
+    assert!(!is_close(b"closer"));
+    assert!(!is_close(b"\xffclose"));
+}
+
+/// The key of the one connection: the listener was registered first, as key 0.
+const CLIENT: usize = 1;
+
+/// A server with one accepted client, and that client's end of the connection.
+fn server_with_one_client() -> (Server, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut server = Server::new(listener).unwrap();
+    let client = TcpStream::connect(address).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    accept(&mut server, 0, Event::readable(0));
+    assert!(server.registrations.contains_key(&CLIENT));
+    (server, client)
+}
+
+fn connection(server: &mut Server) -> &mut Connection {
+    match server.registrations.get_mut(&CLIENT) {
+        Some(Registration {
+            fileobj: Socket::Connection(connection),
+            ..
+        }) => connection,
+        _ => panic!("the client is not registered"),
+    }
+}
+
+#[test]
+fn a_full_outbox_pauses_reading_and_asks_to_write() {
+    let (mut server, _client) = server_with_one_client();
+    let connection = connection(&mut server);
+    assert_eq!(connection.wanted_interest(), (true, false));
+    connection.outbox = vec![b'x'; 10];
+    assert_eq!(connection.wanted_interest(), (true, true));
+    connection.outbox = vec![b'x'; OUTBOX_LIMIT];
+    assert_eq!(connection.wanted_interest(), (false, true));
+    connection.outbox.clear();
+    connection.closing = true;
+    assert_eq!(connection.wanted_interest(), (false, false));
+}
+
+#[test]
+fn a_client_that_does_not_read_is_not_read_from_once_its_outbox_is_full() {
+    let (mut server, client) = server_with_one_client();
+    let mut writer = client.try_clone().unwrap();
+    let sending = thread::spawn(move || writer.write_all(&vec![b'a'; 32 << 20]));
+    // Enough turns of the loop to read all 32 MiB, if nothing held the server back;
+    // the client reads nothing, so its replies pile up in the outbox, up to the limit.
+    for _ in 0..(32 << 10) {
+        service_connection(&mut server, CLIENT, Event::all(CLIENT));
+        let waiting = connection(&mut server).outbox.len();
+        assert!(waiting < OUTBOX_LIMIT + BUFFER_SIZE, "{waiting} bytes wait");
+    }
+    // Unblock the sending thread (it stays stuck: nobody reads) and finish.
+    client.shutdown(Shutdown::Both).unwrap();
+    let _ = sending.join().unwrap();
+}
+
+#[test]
+fn a_closing_connection_sends_its_whole_outbox_before_it_closes() {
+    let (mut server, mut client) = server_with_one_client();
+    // As after the client's end of input, with more replies waiting than the kernel
+    // takes at once (it buffers a few MiB at most).
+    let pending = 32 << 20;
+    let connection = connection(&mut server);
+    connection.outbox = vec![b'X'; pending];
+    connection.closing = true;
+    let receiving = thread::spawn(move || {
+        let mut reply = Vec::new();
+        client.read_to_end(&mut reply).map(|_| reply.len())
+    });
+    // Turn the loop until the server closes the connection.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.registrations.contains_key(&CLIENT) {
+        assert!(Instant::now() < deadline, "the connection was never closed");
+        service_connection(&mut server, CLIENT, Event::writable(CLIENT));
+    }
+    assert_eq!(receiving.join().unwrap().unwrap(), pending);
+}
