@@ -94,6 +94,7 @@ pub fn serve_one_client(listener: &TcpListener) -> io::Result<()> {
 }
 // ANCHOR_END: serve_one_client
 
+// ANCHOR: report_unread_data
 /// One read, one reply: anything the client sent beyond that first read is never read.
 /// Say so instead of dropping it silently (lesson 02 adds the loop that reads it all).
 fn report_unread_data(conn: &TcpStream, client_address: SocketAddr) {
@@ -109,6 +110,7 @@ fn report_unread_data(conn: &TcpStream, client_address: SocketAddr) {
         );
     }
 }
+// ANCHOR_END: report_unread_data
 
 /// How the log shows a message: quoted, invisible characters escaped, bytes that are
 /// not UTF-8 shown as `�`, and long messages cut short.

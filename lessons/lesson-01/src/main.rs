@@ -19,6 +19,7 @@ struct Cli {
     address: Address,
 }
 
+// ANCHOR: main
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let listener = match listen(&cli.address) {
@@ -53,3 +54,4 @@ fn main() -> ExitCode {
         }
     }
 }
+// ANCHOR_END: main

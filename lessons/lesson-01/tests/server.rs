@@ -130,6 +130,25 @@ fn the_client_prints_the_reply() {
 }
 
 #[test]
+fn the_client_explains_the_reset_a_long_message_causes() {
+    let mut server = start_server();
+    let mut client = Command::new(env!("CARGO_BIN_EXE_lesson-01-client"));
+    client.args([
+        "--port",
+        &server.addr().port().to_string(),
+        &"x".repeat(2000),
+    ]);
+    let output = run_with_timeout(client, "");
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("reset") && stderr.contains("hint: the server read only"),
+        "{stderr}"
+    );
+    assert!(server.wait_for_exit().success());
+}
+
+#[test]
 fn the_client_explains_when_no_server_listens() {
     // Bind and drop a listener to find a port where nobody listens.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

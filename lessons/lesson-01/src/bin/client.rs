@@ -1,10 +1,11 @@
 //! Lesson 01's client: connect, send one message, print the reply.
 
+use std::io::ErrorKind;
 use std::net::TcpStream;
 use std::process::ExitCode;
 
 use clap::Parser;
-use lesson_01::{Address, ask};
+use lesson_01::{Address, BUFFER_SIZE, ask};
 
 /// Lesson 01's client: sends one message to the server and prints its reply.
 ///
@@ -40,6 +41,15 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             eprintln!("error: {error}");
+            if error.kind() == ErrorKind::ConnectionReset {
+                // The single-shot server reads at most 1024 bytes, then closes with the
+                // rest unread: the kernel answers that with a reset, not a goodbye,
+                // and the reset throws away the reply that was on its way.
+                eprintln!(
+                    "hint: the server read only the first {BUFFER_SIZE} bytes and closed with \
+                     the rest unread, which resets the connection; send less"
+                );
+            }
             ExitCode::FAILURE
         }
     }

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // ANCHOR: messages
     let messages: Box<dyn Iterator<Item = String>> = if cli.messages.is_empty() {
         Box::new(typed_lines())
     } else {
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
             }
         }
     }
+    // ANCHOR_END: messages
     ExitCode::SUCCESS
 }
 
