@@ -82,6 +82,7 @@ def read(conn, connection):
         connection.outbox += data.upper()
 
 
+# ANCHOR: flush
 def flush(conn, connection):
     """Send as much of the outbox as the socket takes now; keep the rest."""
     while connection.outbox:
@@ -90,6 +91,7 @@ def flush(conn, connection):
         except BlockingIOError:
             return  # the client is not reading yet: wait for EVENT_WRITE
         del connection.outbox[:sent]
+# ANCHOR_END: flush
 
 
 def close(conn):
@@ -111,12 +113,14 @@ def main():
     sock.setblocking(False)
     host, port = sock.getsockname()[:2]
     print(f"listening on {host}:{port}", flush=True)
+    # ANCHOR: event_loop
     sel.register(sock, selectors.EVENT_READ, accept)
 
     while True:  # serve_forever
         for key, mask in sel.select():
             callback = key.data
             callback(key.fileobj, mask)
+    # ANCHOR_END: event_loop
 
 
 if __name__ == "__main__":
