@@ -15,7 +15,6 @@
 //!
 //! The harness panics with a full report (the server's output included) instead of
 //! returning errors: in a test, the panic *is* the failure message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod client;
 mod python;

@@ -120,12 +120,11 @@ fn replace_number(text: &str, number: u16, with: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(at) = rest.find(&needle) {
-        let before = out.chars().last().or_else(|| rest[..at].chars().last());
-        let before = rest[..at].chars().last().or(before);
-        let after = rest[at + needle.len()..].chars().next();
         out.push_str(&rest[..at]);
-        let whole = !before.is_some_and(|c| c.is_ascii_digit())
-            && !after.is_some_and(|c| c.is_ascii_digit());
+        let before = out.chars().last();
+        let after = rest[at + needle.len()..].chars().next();
+        let is_digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
+        let whole = !is_digit(before) && !is_digit(after);
         out.push_str(if whole { with } else { &needle });
         rest = &rest[at + needle.len()..];
     }
