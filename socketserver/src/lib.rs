@@ -1,12 +1,65 @@
 //! `socketserver` — Python's `socketserver` module, in Rust.
 //!
 //! This is where the lessons are heading. Lessons 01–05 build a socket server by hand,
-//! step by step, the way the classic Python tutorial does; this crate is the
-//! destination: `BaseServer`, `TCPServer`, `UDPServer`, the threading and forking
-//! mixins, and the request handlers, with Python's multiple inheritance written out as
-//! Rust trait composition.
+//! the way the classic Python tutorial does; this crate packages the result as Python
+//! does: a [`BaseServer`] with the request loop and its hooks, a transport layer that
+//! owns the socket ([`Tcp`]), mixins that change how a request is processed
+//! ([`ThreadingMixIn`]), and request handlers ([`RequestHandler`] on a
+//! [`StreamRequestHandler`] or [`BaseRequestHandler`] base).
 //!
-//! The crate is being built in the open (issue 3 of the project). Until then it is
-//! deliberately empty: read the lessons first, they show every piece this crate will
-//! package.
+//! Python composes them by multiple inheritance and lets the MRO pick, for each
+//! method, the first class that defines it. Rust has no inheritance: each composed
+//! type ([`ThreadingTCPServer`]) implements [`BaseServer`] and names, hook by hook,
+//! the layer it takes. Because the templates are a trait's provided methods, `self`
+//! inside them is the composed type, so overrides are late-bound exactly as Python's
+//! `self.` lookups are.
+//!
+//! ```no_run
+//! use std::io::{self, BufRead, Write};
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use socketserver::{BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler,
+//!                    Tcp, ThreadingTCPServer};
+//!
+//! /// Python: class Upper(socketserver.StreamRequestHandler)
+//! #[derive(Default)]
+//! struct Upper;
+//!
+//! impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+//!     type Base = StreamRequestHandler;
+//!     fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+//!         let mut line = Vec::new();
+//!         while this.rfile.read_until(b'\n', &mut line)? > 0 {
+//!             this.wfile.write_all(&line.to_ascii_uppercase())?;
+//!             line.clear();
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! fn main() -> io::Result<()> {
+//!     let server = Arc::new(ThreadingTCPServer::<Upper>::new("127.0.0.1:8888")?);
+//!     server.serve_forever(Duration::from_millis(500))
+//! }
+//! ```
+//!
+//! The crate is being built in the open (issue 3 of the project): UDP, Unix sockets,
+//! forking, a thread pool, the resolution inspector and Ctrl-C handling are next.
 #![deny(missing_docs)]
+
+mod core;
+mod handler;
+mod server;
+mod tcp;
+mod threading;
+mod transport;
+
+pub use crate::core::ServerCore;
+pub use crate::handler::{
+    Base, BaseRequestHandler, HandlerBase, HandlerError, RequestHandler, Stream,
+    StreamRequestHandler, This,
+};
+pub use crate::server::{Address, BaseServer, Request, SocketServer};
+pub use crate::tcp::{TCPServer, ThreadingTCPServer};
+pub use crate::threading::{ThreadingMixIn, Threads};
+pub use crate::transport::{Tcp, TcpOptions, Transport};

@@ -1,0 +1,148 @@
+//! The state every server carries, whatever its layers: its transport, and the
+//! machinery of `serve_forever` and `shutdown`.
+//!
+//! Python keeps this in `BaseServer`'s private attributes (`__shutdown_request`,
+//! `__is_shut_down`). A Rust trait has no fields, so a server type holds a
+//! [`ServerCore`] and hands it out through [`SocketServer::core`](crate::SocketServer::core).
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use polling::{Event, Events, PollMode, Poller};
+
+use crate::transport::{Transport, lock};
+
+/// The one key the selector uses: the listening (or datagram) socket.
+const SOCKET_KEY: usize = 0;
+
+/// A server's transport plus the shared state of `serve_forever` and `shutdown`.
+pub struct ServerCore<T: Transport> {
+    transport: T,
+    /// Python's `__shutdown_request`: the loop should stop.
+    shutdown_request: AtomicBool,
+    /// Python's `__is_shut_down` event: set while no `serve_forever` runs.
+    is_shut_down: (Mutex<bool>, Condvar),
+    /// The selector of the running `serve_forever` or `handle_request`, so that
+    /// `shutdown` (or `server_close`) can wake it instead of waiting out a poll
+    /// interval.
+    waker: Mutex<Option<Arc<Poller>>>,
+}
+
+impl<T: Transport> ServerCore<T> {
+    /// Wraps a transport whose socket is already listening (or not yet: a selector
+    /// is only made when the server starts waiting).
+    pub fn new(transport: T) -> ServerCore<T> {
+        ServerCore {
+            transport,
+            shutdown_request: AtomicBool::new(false),
+            // Unlike Python, "shut down" until a loop starts: `shutdown()` before any
+            // `serve_forever` returns at once instead of deadlocking.
+            is_shut_down: (Mutex::new(true), Condvar::new()),
+            waker: Mutex::new(None),
+        }
+    }
+
+    /// The socket layer.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Asks the running loop to stop, wakes it, and waits until it has: the body of
+    /// Python's `shutdown()`.
+    pub(crate) fn shutdown(&self) {
+        self.shutdown_request.store(true, Ordering::SeqCst);
+        self.wake();
+        let (shut_down, changed) = &self.is_shut_down;
+        let mut shut_down = lock(shut_down);
+        while !*shut_down {
+            shut_down = changed.wait(shut_down).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The transport layer's `server_close()` (Python's `TCPServer.server_close`):
+    /// close the socket, and wake a loop that may be waiting on it. This is the
+    /// `super()` a mixin's `server_close` calls.
+    pub fn server_close(&self) {
+        self.transport.server_close();
+        self.wake();
+    }
+
+    fn wake(&self) {
+        if let Some(poller) = lock(&self.waker).as_ref() {
+            let _ = poller.notify();
+        }
+    }
+
+    pub(crate) fn shutdown_requested(&self) -> bool {
+        self.shutdown_request.load(Ordering::SeqCst)
+    }
+
+    /// Marks a loop as running (`__is_shut_down.clear()`); the returned guard marks it
+    /// finished, and clears the shutdown request, however the loop ends.
+    pub(crate) fn start_serving(&self) -> Serving<'_, T> {
+        *lock(&self.is_shut_down.0) = false;
+        Serving(self)
+    }
+
+    /// A selector watching the server's socket, registered as the waker.
+    pub(crate) fn selector(&self) -> io::Result<Selector<'_, T>> {
+        let source = self.transport.poll_source()?;
+        let poller = Arc::new(Poller::new()?);
+        // SAFETY: polling requires a source to be deleted before it is closed. The
+        // selector owns `source` (a duplicate descriptor of the socket) and deletes
+        // it in `Drop` before dropping it; nothing else closes it.
+        unsafe {
+            poller.add_with_mode(&source, Event::readable(SOCKET_KEY), PollMode::Level)?;
+        }
+        *lock(&self.waker) = Some(Arc::clone(&poller));
+        Ok(Selector {
+            core: self,
+            poller,
+            source,
+            events: Events::new(),
+        })
+    }
+}
+
+/// Ends a `serve_forever`: Python's `finally:` block.
+pub(crate) struct Serving<'a, T: Transport>(&'a ServerCore<T>);
+
+impl<T: Transport> Drop for Serving<'_, T> {
+    fn drop(&mut self) {
+        self.0.shutdown_request.store(false, Ordering::SeqCst);
+        let (shut_down, changed) = &self.0.is_shut_down;
+        *lock(shut_down) = true;
+        changed.notify_all();
+    }
+}
+
+/// Python's `_ServerSelector` with the server registered for reading.
+pub(crate) struct Selector<'a, T: Transport> {
+    core: &'a ServerCore<T>,
+    poller: Arc<Poller>,
+    source: std::os::fd::OwnedFd,
+    events: Events,
+}
+
+impl<T: Transport> Selector<'_, T> {
+    /// Waits until the socket is ready (true), the timeout passes or someone wakes
+    /// us (false). `None` waits without limit.
+    pub(crate) fn select(&mut self, timeout: Option<Duration>) -> io::Result<bool> {
+        self.events.clear();
+        match self.poller.wait(&mut self.events, timeout) {
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok(false),
+            Err(error) => return Err(error),
+        }
+        Ok(self.events.iter().any(|event| event.key == SOCKET_KEY))
+    }
+}
+
+impl<T: Transport> Drop for Selector<'_, T> {
+    fn drop(&mut self) {
+        *lock(&self.core.waker) = None;
+        let _ = self.poller.delete(&self.source);
+    }
+}

@@ -1,0 +1,203 @@
+//! `BaseServer`: Python's template methods and the hooks they call.
+//!
+//! Python's `BaseServer.serve_forever` calls `self.get_request()`,
+//! `self.verify_request()`, `self.process_request()` and so on, and `self` is
+//! whatever class the user built: Python looks each method up on it at call time,
+//! following its MRO. That is *late binding*, and it is what lets
+//! `class MyServer(ThreadingMixIn, TCPServer)` override `verify_request` and have
+//! the base's loop call the override.
+//!
+//! Rust gets the same from a trait's provided methods: inside them, `self` is the
+//! implementing type, so `self.verify_request(...)` calls *its* `verify_request`,
+//! the default or an override. [`BaseServer`] provides every template and every
+//! hook; a server type overrides the hooks its layers replace. Which layer each hook
+//! comes from is written out, hook by hook, in each composed type's `impl`: that is
+//! the MRO, by hand.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::core::ServerCore;
+use crate::handler::{self, HandlerError, RequestHandler};
+use crate::transport::Transport;
+
+/// What a server's transport hands over as a request (Python's `request`).
+pub type Request<S> = <<S as SocketServer>::Transport as Transport>::Request;
+/// A client's address, in the form the server's transport uses.
+pub type Address<S> = <<S as SocketServer>::Transport as Transport>::Address;
+
+/// The part of a server that knows its socket and nothing of handlers.
+///
+/// It is separate from [`BaseServer`] so that a handler can say "I work with any
+/// server on TCP" (`S: SocketServer<Transport = Tcp>`) without naming the handler
+/// the server uses, which would be a circle: the server names its handler, and the
+/// handler would name the server.
+pub trait SocketServer: Send + Sync + Sized + 'static {
+    /// The socket layer: [`Tcp`](crate::Tcp) for `TCPServer`.
+    type Transport: Transport;
+
+    /// The server's state: its transport and the `serve_forever` machinery.
+    fn core(&self) -> &ServerCore<Self::Transport>;
+
+    /// Python's `server_address`: where the server listens (the real port after
+    /// binding to port 0).
+    fn server_address(&self) -> Address<Self> {
+        self.core().transport().server_address()
+    }
+}
+
+/// Python's `BaseServer`: the request loop (`serve_forever`, `handle_request`,
+/// `shutdown`) and every hook it calls, each with Python's default behaviour.
+///
+/// Override a hook by defining it in your `impl`; the loop calls yours.
+pub trait BaseServer: SocketServer {
+    /// Python's `RequestHandlerClass`: a new one handles each request.
+    type Handler: RequestHandler<Self>;
+
+    // ---- The hooks, in the order a request meets them. ----
+
+    /// Python's `timeout`: how long [`handle_request`](BaseServer::handle_request)
+    /// waits for a request before calling
+    /// [`handle_timeout`](BaseServer::handle_timeout). `None` waits forever.
+    fn timeout(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Python's `get_request()`: take the next request off the socket.
+    fn get_request(&self) -> io::Result<(Request<Self>, Address<Self>)> {
+        self.core().transport().get_request()
+    }
+
+    /// Python's `verify_request()`: should this request be served? When it returns
+    /// false, the request is closed unserved (`shutdown_request`).
+    fn verify_request(&self, _request: &Request<Self>, _client_address: &Address<Self>) -> bool {
+        true
+    }
+
+    /// Python's `process_request()`: serve the request, here and now. Mixins replace
+    /// it (a thread, a process, a pool). Errors from the handler go to
+    /// [`handle_error`](BaseServer::handle_error); the request is then shut down.
+    ///
+    /// (Python lets the handler's exception travel up to `_handle_request_noblock`,
+    /// which calls `handle_error` and `shutdown_request`. Rust has no exceptions, so
+    /// the same happens here, where the request still is.)
+    fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+        if let Err(error) = self.finish_request(&request, &client_address) {
+            self.handle_error(&client_address, &error);
+        }
+        self.shutdown_request(request);
+    }
+
+    /// Python's `finish_request()`: make a handler for the request and run its
+    /// `setup`, `handle` and `finish`. A handler's error or panic comes back as a
+    /// [`HandlerError`].
+    fn finish_request(
+        self: &Arc<Self>,
+        request: &Request<Self>,
+        client_address: &Address<Self>,
+    ) -> Result<(), HandlerError> {
+        handler::run::<Self>(self, request, client_address)
+    }
+
+    /// Python's `shutdown_request()`: end the conversation (TCP sends FIN), then
+    /// [`close_request`](BaseServer::close_request).
+    fn shutdown_request(&self, request: Request<Self>) {
+        self.core().transport().shutdown_request(&request);
+        self.close_request(request);
+    }
+
+    /// Python's `close_request()`: release the request. Dropping it closes it.
+    fn close_request(&self, request: Request<Self>) {
+        drop(request);
+    }
+
+    /// Python's `handle_error()`: a handler failed. The default prints what Python
+    /// prints, with the error in place of the traceback, and the server goes on.
+    fn handle_error(&self, client_address: &Address<Self>, error: &HandlerError) {
+        let rule = "-".repeat(40);
+        eprintln!("{rule}");
+        eprintln!("Exception occurred during processing of request from {client_address:?}");
+        eprintln!("{error}");
+        eprintln!("{rule}");
+    }
+
+    /// Python's `handle_timeout()`: [`handle_request`](BaseServer::handle_request)
+    /// waited [`timeout`](BaseServer::timeout) for nothing.
+    fn handle_timeout(&self) {}
+
+    /// Python's `service_actions()`: called on every turn of `serve_forever`'s loop.
+    fn service_actions(&self) {}
+
+    /// Python's `server_close()`: close the socket. Mixins extend it (the threading
+    /// mixin then waits for its threads).
+    fn server_close(&self) {
+        self.core().server_close();
+    }
+
+    // ---- The templates: call them, do not override them. ----
+
+    /// Python's `serve_forever(poll_interval)`: handle requests until
+    /// [`shutdown`](BaseServer::shutdown) is called (from another thread) or the
+    /// server is closed.
+    ///
+    /// `poll_interval` is how often [`service_actions`](BaseServer::service_actions)
+    /// runs when nothing happens. Unlike Python's, `shutdown` does not wait for it:
+    /// it wakes the loop at once.
+    fn serve_forever(self: &Arc<Self>, poll_interval: Duration) -> io::Result<()> {
+        let core = self.core();
+        let _serving = core.start_serving();
+        let mut selector = core.selector()?;
+        while !core.shutdown_requested() {
+            let ready = selector.select(Some(poll_interval))?;
+            if core.shutdown_requested() || core.transport().fileno().is_none() {
+                break;
+            }
+            if ready {
+                self.handle_request_noblock();
+            }
+            self.service_actions();
+        }
+        Ok(())
+    }
+
+    /// Python's `handle_request()`: wait for one request (at most
+    /// [`timeout`](BaseServer::timeout), then
+    /// [`handle_timeout`](BaseServer::handle_timeout)) and handle it.
+    fn handle_request(self: &Arc<Self>) -> io::Result<()> {
+        let deadline = self.timeout().map(|timeout| Instant::now() + timeout);
+        let mut selector = self.core().selector()?;
+        loop {
+            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if selector.select(remaining)? {
+                self.handle_request_noblock();
+                return Ok(());
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                self.handle_timeout();
+                return Ok(());
+            }
+        }
+    }
+
+    /// Python's `_handle_request_noblock()`: the socket is ready; take the request,
+    /// verify it, process it. A failed `get_request` (the client gave up) is ignored,
+    /// as in Python.
+    fn handle_request_noblock(self: &Arc<Self>) {
+        let Ok((request, client_address)) = self.get_request() else {
+            return;
+        };
+        if self.verify_request(&request, &client_address) {
+            self.process_request(request, client_address);
+        } else {
+            self.shutdown_request(request);
+        }
+    }
+
+    /// Python's `shutdown()`: stop the `serve_forever` loop and wait until it has
+    /// stopped. Call it from another thread than the one serving. Returns at once if
+    /// no loop is running.
+    fn shutdown(&self) {
+        self.core().shutdown();
+    }
+}

@@ -1,0 +1,116 @@
+//! `ThreadingMixIn`: a thread per request.
+//!
+//! Python's `ThreadingMixIn` defines two methods, `process_request` (start a thread
+//! that runs `process_request_thread`) and `server_close` (call `super()`, then join
+//! the threads). In `class ThreadingTCPServer(ThreadingMixIn, TCPServer)`, the MRO
+//! finds these two before `BaseServer`'s, and `super()` inside `server_close` means
+//! `TCPServer`.
+//!
+//! Here the mixin is a trait whose functions a composed type's `impl BaseServer`
+//! names for those two hooks. They take the server as an argument (`server: &Self`),
+//! not as `self`, so `server.server_close()` always means the one hook of
+//! [`BaseServer`], never an ambiguous pick between two traits. And `super()` is
+//! spelled out: the composed type passes the next layer's `server_close`.
+
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+
+use crate::handler::HandlerError;
+use crate::server::{Address, BaseServer, Request};
+use crate::transport::lock;
+
+/// The threading mixin's state: Python's `daemon_threads`, `block_on_close` and
+/// `_threads`.
+#[derive(Debug, Default)]
+pub struct Threads {
+    /// Python's `daemon_threads`: if true, `server_close` does not wait for request
+    /// threads (they are not even remembered).
+    pub daemon_threads: bool,
+    /// Python's `block_on_close`, true by default: `server_close` waits for every
+    /// request thread to finish.
+    pub block_on_close: bool,
+    running: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Threads {
+    /// Python's defaults: non-daemon threads, and `server_close` joins them.
+    pub fn new() -> Threads {
+        Threads {
+            daemon_threads: false,
+            block_on_close: true,
+            running: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// How many request threads are remembered (running, or finished and not yet
+    /// reaped).
+    pub fn len(&self) -> usize {
+        lock(&self.running).len()
+    }
+
+    /// Whether no request thread is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Python's `_Threads.append`: forget finished threads first, so the list does
+    /// not grow with every request served; keep the new one only if it will be joined.
+    fn add(&self, handle: JoinHandle<()>) {
+        let mut running = lock(&self.running);
+        running.retain(|thread| !thread.is_finished());
+        if self.block_on_close && !self.daemon_threads {
+            running.push(handle);
+        }
+    }
+
+    /// Python's `_Threads.join`: wait for every remembered thread. A thread never
+    /// joins itself (the last handle to a server may be dropped on a request thread).
+    pub fn join(&self) {
+        let handles = std::mem::take(&mut *lock(&self.running));
+        let me = thread::current().id();
+        for handle in handles {
+            if handle.thread().id() != me {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+/// Python's `ThreadingMixIn`: handle each request on a new thread.
+pub trait ThreadingMixIn: BaseServer {
+    /// The mixin's state, kept in the server.
+    fn threads(&self) -> &Threads;
+
+    /// `ThreadingMixIn.process_request`: start a thread for the request and return.
+    fn process_request(server: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+        let for_thread = Arc::clone(server);
+        let address = client_address.clone();
+        let spawned = thread::Builder::new()
+            .name("socketserver request".to_string())
+            .spawn(move || Self::process_request_thread(&for_thread, request, client_address));
+        match spawned {
+            Ok(handle) => server.threads().add(handle),
+            // No thread: the request (moved into the closure) is dropped, which closes it.
+            Err(error) => server.handle_error(&address, &HandlerError::Io(error)),
+        }
+    }
+
+    /// `ThreadingMixIn.process_request_thread`: what the request's thread runs.
+    fn process_request_thread(
+        server: &Arc<Self>,
+        request: Request<Self>,
+        client_address: Address<Self>,
+    ) {
+        if let Err(error) = server.finish_request(&request, &client_address) {
+            server.handle_error(&client_address, &error);
+        }
+        server.shutdown_request(request);
+    }
+
+    /// `ThreadingMixIn.server_close`: `super().server_close()`, then wait for the
+    /// request threads (unless they are daemon threads or `block_on_close` is off).
+    fn server_close(server: &Self, super_server_close: fn(&Self)) {
+        super_server_close(server);
+        server.threads().join();
+    }
+}
