@@ -28,6 +28,10 @@ pub struct ServerCore<T: Transport> {
     /// `shutdown` (or `server_close`) can wake it instead of waiting out a poll
     /// interval.
     waker: Mutex<Option<Arc<Poller>>>,
+    /// Whether hooks are being recorded (checked first, so recording costs nothing
+    /// when it is off), and what they recorded: (hook, layer that ran it).
+    recording: AtomicBool,
+    recorded: Mutex<Vec<(&'static str, &'static str)>>,
 }
 
 impl<T: Transport> ServerCore<T> {
@@ -41,6 +45,27 @@ impl<T: Transport> ServerCore<T> {
             // `serve_forever` returns at once instead of deadlocking.
             is_shut_down: (Mutex::new(true), Condvar::new()),
             waker: Mutex::new(None),
+            recording: AtomicBool::new(false),
+            recorded: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Starts recording which layer runs each hook, for checking a composed type's
+    /// [resolution](crate::resolution) against what really happens.
+    pub fn record_hooks(&self) {
+        self.recording.store(true, Ordering::SeqCst);
+    }
+
+    /// The hooks recorded so far, as (hook, layer), in the order they ran.
+    pub fn recorded_hooks(&self) -> Vec<(&'static str, &'static str)> {
+        lock(&self.recorded).clone()
+    }
+
+    /// Notes that `layer`'s implementation of `hook` ran, if recording. The crate's
+    /// layers call it; a layer of your own may too.
+    pub fn record_hook(&self, hook: &'static str, layer: &'static str) {
+        if self.recording.load(Ordering::Relaxed) {
+            lock(&self.recorded).push((hook, layer));
         }
     }
 

@@ -49,6 +49,7 @@
 
 mod core;
 mod handler;
+mod inspect;
 mod server;
 mod tcp;
 mod threading;
@@ -59,6 +60,7 @@ pub use crate::handler::{
     Base, BaseRequestHandler, HandlerBase, HandlerError, RequestHandler, Stream,
     StreamRequestHandler, This,
 };
+pub use crate::inspect::{Resolution, resolution};
 pub use crate::server::{Address, BaseServer, Request, SocketServer};
 pub use crate::tcp::{TCPServer, ThreadingTCPServer};
 pub use crate::threading::{ThreadingMixIn, Threads};

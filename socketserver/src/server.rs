@@ -55,6 +55,15 @@ pub trait BaseServer: SocketServer {
     /// Python's `RequestHandlerClass`: a new one handles each request.
     type Handler: RequestHandler<Self>;
 
+    /// Python's `__mro__`, this type first, for the [inspector](crate::resolution).
+    /// The default suits a plain server on its transport.
+    const MRO: &'static [&'static str] = &["(your server)", "BaseServer"];
+
+    /// The hooks this type's `impl` takes from a mixin or defines itself, as
+    /// `(hook, layer)`: what the [inspector](crate::resolution) reports for them.
+    /// Hooks not named come from `BaseServer` or the transport.
+    const OVERRIDES: &'static [(&'static str, &'static str)] = &[];
+
     // ---- The hooks, in the order a request meets them. ----
 
     /// Python's `timeout`: how long [`handle_request`](BaseServer::handle_request)
@@ -66,12 +75,15 @@ pub trait BaseServer: SocketServer {
 
     /// Python's `get_request()`: take the next request off the socket.
     fn get_request(&self) -> io::Result<(Request<Self>, Address<Self>)> {
+        self.core()
+            .record_hook("get_request", <Self::Transport as Transport>::LAYER);
         self.core().transport().get_request()
     }
 
     /// Python's `verify_request()`: should this request be served? When it returns
     /// false, the request is closed unserved (`shutdown_request`).
     fn verify_request(&self, _request: &Request<Self>, _client_address: &Address<Self>) -> bool {
+        self.core().record_hook("verify_request", "BaseServer");
         true
     }
 
@@ -83,6 +95,7 @@ pub trait BaseServer: SocketServer {
     /// which calls `handle_error` and `shutdown_request`. Rust has no exceptions, so
     /// the same happens here, where the request still is.)
     fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+        self.core().record_hook("process_request", "BaseServer");
         if let Err(error) = self.finish_request(&request, &client_address) {
             self.handle_error(&client_address, &error);
         }
@@ -97,24 +110,30 @@ pub trait BaseServer: SocketServer {
         request: &Request<Self>,
         client_address: &Address<Self>,
     ) -> Result<(), HandlerError> {
+        self.core().record_hook("finish_request", "BaseServer");
         handler::run::<Self>(self, request, client_address)
     }
 
     /// Python's `shutdown_request()`: end the conversation (TCP sends FIN), then
     /// [`close_request`](BaseServer::close_request).
     fn shutdown_request(&self, request: Request<Self>) {
+        self.core()
+            .record_hook("shutdown_request", <Self::Transport as Transport>::LAYER);
         self.core().transport().shutdown_request(&request);
         self.close_request(request);
     }
 
     /// Python's `close_request()`: release the request. Dropping it closes it.
     fn close_request(&self, request: Request<Self>) {
+        self.core()
+            .record_hook("close_request", <Self::Transport as Transport>::LAYER);
         drop(request);
     }
 
     /// Python's `handle_error()`: a handler failed. The default prints what Python
     /// prints, with the error in place of the traceback, and the server goes on.
     fn handle_error(&self, client_address: &Address<Self>, error: &HandlerError) {
+        self.core().record_hook("handle_error", "BaseServer");
         let rule = "-".repeat(40);
         eprintln!("{rule}");
         eprintln!("Exception occurred during processing of request from {client_address:?}");
@@ -124,14 +143,20 @@ pub trait BaseServer: SocketServer {
 
     /// Python's `handle_timeout()`: [`handle_request`](BaseServer::handle_request)
     /// waited [`timeout`](BaseServer::timeout) for nothing.
-    fn handle_timeout(&self) {}
+    fn handle_timeout(&self) {
+        self.core().record_hook("handle_timeout", "BaseServer");
+    }
 
     /// Python's `service_actions()`: called on every turn of `serve_forever`'s loop.
-    fn service_actions(&self) {}
+    fn service_actions(&self) {
+        self.core().record_hook("service_actions", "BaseServer");
+    }
 
     /// Python's `server_close()`: close the socket. Mixins extend it (the threading
     /// mixin then waits for its threads).
     fn server_close(&self) {
+        self.core()
+            .record_hook("server_close", <Self::Transport as Transport>::LAYER);
         self.core().server_close();
     }
 
@@ -146,6 +171,7 @@ pub trait BaseServer: SocketServer {
     /// it wakes the loop at once.
     fn serve_forever(self: &Arc<Self>, poll_interval: Duration) -> io::Result<()> {
         let core = self.core();
+        core.record_hook("serve_forever", "BaseServer");
         let _serving = core.start_serving();
         let mut selector = core.selector()?;
         while !core.shutdown_requested() {
@@ -165,6 +191,7 @@ pub trait BaseServer: SocketServer {
     /// [`timeout`](BaseServer::timeout), then
     /// [`handle_timeout`](BaseServer::handle_timeout)) and handle it.
     fn handle_request(self: &Arc<Self>) -> io::Result<()> {
+        self.core().record_hook("handle_request", "BaseServer");
         let deadline = self.timeout().map(|timeout| Instant::now() + timeout);
         let mut selector = self.core().selector()?;
         loop {
@@ -198,6 +225,7 @@ pub trait BaseServer: SocketServer {
     /// stopped. Call it from another thread than the one serving. Returns at once if
     /// no loop is running.
     fn shutdown(&self) {
+        self.core().record_hook("shutdown", "BaseServer");
         self.core().shutdown();
     }
 }

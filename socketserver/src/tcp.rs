@@ -74,6 +74,7 @@ impl<H: 'static> SocketServer for TCPServer<H> {
 
 impl<H: RequestHandler<Self>> BaseServer for TCPServer<H> {
     type Handler = H;
+    const MRO: &'static [&'static str] = &["TCPServer", "BaseServer"];
 }
 
 /// Python's `ThreadingTCPServer`: a thread per request.
@@ -129,6 +130,16 @@ impl<H: 'static> SocketServer for ThreadingTCPServer<H> {
 
 impl<H: RequestHandler<Self>> BaseServer for ThreadingTCPServer<H> {
     type Handler = H;
+    const MRO: &'static [&'static str] = &[
+        "ThreadingTCPServer",
+        "ThreadingMixIn",
+        "TCPServer",
+        "BaseServer",
+    ];
+    const OVERRIDES: &'static [(&'static str, &'static str)] = &[
+        ("process_request", "ThreadingMixIn"),
+        ("server_close", "ThreadingMixIn"),
+    ];
 
     // From ThreadingMixIn, first in the MRO after the class itself:
     fn process_request(

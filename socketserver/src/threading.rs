@@ -83,6 +83,9 @@ pub trait ThreadingMixIn: BaseServer {
 
     /// `ThreadingMixIn.process_request`: start a thread for the request and return.
     fn process_request(server: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+        server
+            .core()
+            .record_hook("process_request", "ThreadingMixIn");
         let for_thread = Arc::clone(server);
         let address = client_address.clone();
         let spawned = thread::Builder::new()
@@ -110,6 +113,7 @@ pub trait ThreadingMixIn: BaseServer {
     /// `ThreadingMixIn.server_close`: `super().server_close()`, then wait for the
     /// request threads (unless they are daemon threads or `block_on_close` is off).
     fn server_close(server: &Self, super_server_close: fn(&Self)) {
+        server.core().record_hook("server_close", "ThreadingMixIn");
         super_server_close(server);
         server.threads().join();
     }

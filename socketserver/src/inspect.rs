@@ -1,0 +1,98 @@
+//! The resolution inspector: Python's `__mro__`, plus "which class defines this
+//! method", for a composed server.
+//!
+//! In Python you can ask `ThreadingTCPServer.__mro__` and, for each method, which
+//! class in that order defines it first. Rust resolves the same calls at compile
+//! time, in each composed type's `impl BaseServer`. Each composed type also states
+//! what it did, in two constants next to that `impl` ([`BaseServer::MRO`] and
+//! [`BaseServer::OVERRIDES`]); [`resolution`] turns them into the table, and the
+//! crate's tests run real requests with [`ServerCore::record_hooks`] on to check that
+//! every hook really ran in the layer the table names.
+//!
+//! [`ServerCore::record_hooks`]: crate::ServerCore::record_hooks
+
+use std::fmt;
+
+use crate::server::BaseServer;
+use crate::transport::Transport;
+
+/// The hooks of [`BaseServer`], in the order a request meets them, and the layer that
+/// provides each one when no mixin or override replaces it.
+const HOOKS: &[(&str, Default)] = &[
+    ("serve_forever", Default::Base),
+    ("handle_request", Default::Base),
+    ("get_request", Default::Transport),
+    ("verify_request", Default::Base),
+    ("process_request", Default::Base),
+    ("finish_request", Default::Base),
+    ("shutdown_request", Default::Transport),
+    ("close_request", Default::Transport),
+    ("handle_error", Default::Base),
+    ("handle_timeout", Default::Base),
+    ("service_actions", Default::Base),
+    ("server_close", Default::Transport),
+    ("shutdown", Default::Base),
+];
+
+#[derive(Clone, Copy)]
+enum Default {
+    /// Defined in Python's `BaseServer`.
+    Base,
+    /// Defined (again) in Python's `TCPServer` or `UDPServer`.
+    Transport,
+}
+
+/// How a composed server resolves each hook: what [`resolution`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// Python's `__mro__`, the type itself first.
+    pub mro: Vec<&'static str>,
+    /// For each hook, the layer that provides it.
+    pub hooks: Vec<(&'static str, &'static str)>,
+}
+
+impl Resolution {
+    /// The layer that provides `hook`, if it is one of [`BaseServer`]'s hooks.
+    pub fn provider(&self, hook: &str) -> Option<&'static str> {
+        self.hooks
+            .iter()
+            .find(|(name, _)| *name == hook)
+            .map(|(_, layer)| *layer)
+    }
+}
+
+/// The resolution of server type `S`: its MRO, and for each hook the layer that
+/// provides it.
+pub fn resolution<S: BaseServer>() -> Resolution {
+    let transport = <S::Transport as Transport>::LAYER;
+    let hooks = HOOKS
+        .iter()
+        .map(|&(hook, default)| {
+            let overridden = S::OVERRIDES.iter().find(|(name, _)| *name == hook);
+            let layer = match (overridden, default) {
+                (Some(&(_, layer)), _) => layer,
+                (None, Default::Transport) => transport,
+                (None, Default::Base) => "BaseServer",
+            };
+            (hook, layer)
+        })
+        .collect();
+    Resolution {
+        mro: S::MRO.to_vec(),
+        hooks,
+    }
+}
+
+impl fmt::Display for Resolution {
+    /// The table the book and `lesson-06 --explain` show.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let class = self.mro.first().copied().unwrap_or("?");
+        writeln!(f, "{class}.__mro__: {}", self.mro.join(" -> "))?;
+        writeln!(f)?;
+        writeln!(f, "{:<18} provided by", "hook")?;
+        for (hook, layer) in &self.hooks {
+            writeln!(f, "{hook:<18} {layer}")?;
+        }
+        Ok(())
+    }
+}

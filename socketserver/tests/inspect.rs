@@ -1,0 +1,184 @@
+//! The resolution inspector tells the truth: what it says each composed type does is
+//! what the type does when it serves a real request.
+// Test code: a panic (from unwrap) is how a test reports failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{self, BufRead, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use socketserver::{
+    Address, BaseServer, Request, RequestHandler, ServerCore, SocketServer, Stream,
+    StreamRequestHandler, TCPServer, Tcp, TcpOptions, ThreadingMixIn, ThreadingTCPServer, Threads,
+    resolution,
+};
+
+#[derive(Default)]
+struct Echo;
+
+impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Echo {
+    type Base = StreamRequestHandler;
+    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+        let mut line = Vec::new();
+        this.rfile.read_until(b'\n', &mut line)?;
+        this.wfile.write_all(&line)
+    }
+}
+
+/// Serves one request with hook recording on, closes, and checks every hook that ran
+/// against the resolution the type declares. Returns the hooks that ran.
+fn check_resolution<S: BaseServer>(server: S) -> Vec<&'static str> {
+    let server = Arc::new(server);
+    server.core().record_hooks();
+    let address = server.server_address();
+    let serving = {
+        let server = Arc::clone(&server);
+        std::thread::spawn(move || server.serve_forever(Duration::from_secs(3600)))
+    };
+    let address: std::net::SocketAddr = format!("{address:?}").parse().unwrap();
+    let mut client = TcpStream::connect(address).unwrap();
+    client.write_all(b"ping\n").unwrap();
+    let mut reply = String::new();
+    io::BufReader::new(&client).read_line(&mut reply).unwrap();
+    assert_eq!(reply, "ping\n");
+    drop(client);
+    server.shutdown();
+    serving.join().unwrap().unwrap();
+    server.server_close();
+
+    let declared = resolution::<S>();
+    let ran = server.core().recorded_hooks();
+    for (hook, layer) in &ran {
+        assert_eq!(
+            declared.provider(hook),
+            Some(*layer),
+            "{hook} ran in {layer}, but the resolution says {:?}\n{declared}",
+            declared.provider(hook)
+        );
+    }
+    ran.into_iter().map(|(hook, _)| hook).collect()
+}
+
+#[test]
+fn tcp_server_resolves_everything_to_base_server_and_tcp_server() {
+    let ran = check_resolution(TCPServer::<Echo>::new("127.0.0.1:0").unwrap());
+    for hook in [
+        "serve_forever",
+        "get_request",
+        "process_request",
+        "finish_request",
+        "shutdown_request",
+        "server_close",
+    ] {
+        assert!(ran.contains(&hook), "{hook} did not run: {ran:?}");
+    }
+}
+
+#[test]
+fn threading_tcp_server_takes_process_request_and_server_close_from_the_mixin() {
+    let ran = check_resolution(ThreadingTCPServer::<Echo>::new("127.0.0.1:0").unwrap());
+    for hook in ["process_request", "finish_request", "server_close"] {
+        assert!(ran.contains(&hook), "{hook} did not run: {ran:?}");
+    }
+    let declared = resolution::<ThreadingTCPServer<Echo>>();
+    assert_eq!(declared.provider("process_request"), Some("ThreadingMixIn"));
+    assert_eq!(declared.provider("get_request"), Some("TCPServer"));
+}
+
+/// A user's `class Audited(ThreadingMixIn, TCPServer)` that overrides verify_request.
+struct Audited {
+    core: ServerCore<Tcp>,
+    threads: Threads,
+}
+
+impl SocketServer for Audited {
+    type Transport = Tcp;
+    fn core(&self) -> &ServerCore<Tcp> {
+        &self.core
+    }
+}
+
+impl BaseServer for Audited {
+    type Handler = Echo;
+    const MRO: &'static [&'static str] = &["Audited", "ThreadingMixIn", "TCPServer", "BaseServer"];
+    const OVERRIDES: &'static [(&'static str, &'static str)] = &[
+        ("verify_request", "Audited"),
+        ("process_request", "ThreadingMixIn"),
+        ("server_close", "ThreadingMixIn"),
+    ];
+
+    fn verify_request(&self, _request: &Request<Self>, _client_address: &Address<Self>) -> bool {
+        self.core().record_hook("verify_request", "Audited");
+        true
+    }
+
+    fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+        ThreadingMixIn::process_request(self, request, client_address);
+    }
+
+    fn server_close(&self) {
+        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+    }
+}
+
+impl ThreadingMixIn for Audited {
+    fn threads(&self) -> &Threads {
+        &self.threads
+    }
+}
+
+#[test]
+fn a_users_override_is_what_runs_and_what_the_inspector_names() {
+    let transport = Tcp::new("127.0.0.1:0", TcpOptions::default()).unwrap();
+    transport.server_bind().unwrap();
+    transport.server_activate().unwrap();
+    let ran = check_resolution(Audited {
+        core: ServerCore::new(transport),
+        threads: Threads::new(),
+    });
+    assert!(ran.contains(&"verify_request"), "{ran:?}");
+    insta::assert_snapshot!(resolution::<Audited>().to_string());
+}
+
+#[test]
+fn the_inspector_shows_threading_tcp_server_like_python() {
+    insta::assert_snapshot!(resolution::<ThreadingTCPServer<Echo>>().to_string());
+}
+
+/// Asks CPython which class of `class_name`'s `__mro__` first defines each hook.
+fn cpython_resolution(class_name: &str) -> socketserver::Resolution {
+    let script = format!(
+        "import socketserver as ss\n\
+         cls = getattr(ss, {class_name:?})\n\
+         print(' '.join(c.__name__ for c in cls.__mro__ if c is not object))\n\
+         for hook in {hooks:?}:\n    \
+             print(hook, next(c.__name__ for c in cls.__mro__ if hook in vars(c)))\n",
+        hooks = resolution::<TCPServer<Echo>>()
+            .hooks
+            .iter()
+            .map(|(hook, _)| *hook)
+            .collect::<Vec<_>>(),
+    );
+    let mut python = classroom::python3();
+    python.args(["-c", &script]);
+    let output = classroom::run_with_timeout(python, "");
+    assert!(output.status.success(), "{output:?}");
+    let text: &'static str = String::from_utf8(output.stdout).unwrap().leak();
+    let mut lines = text.lines();
+    let mro = lines.next().unwrap().split(' ').collect();
+    let hooks = lines.map(|line| line.split_once(' ').unwrap()).collect();
+    socketserver::Resolution { mro, hooks }
+}
+
+#[test]
+fn the_inspector_agrees_with_cpython() {
+    assert_eq!(
+        resolution::<TCPServer<Echo>>(),
+        cpython_resolution("TCPServer")
+    );
+    assert_eq!(
+        resolution::<ThreadingTCPServer<Echo>>(),
+        cpython_resolution("ThreadingTCPServer")
+    );
+}
