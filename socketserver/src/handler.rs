@@ -12,14 +12,15 @@
 
 use std::any::Any;
 use std::fmt;
-use std::io::{self, BufReader};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, BufReader, Cursor};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::server::{Address, BaseServer, Request, SocketServer};
 use crate::transport::Tcp;
+use crate::udp::{Datagram, Udp};
 
 /// A handler's failure, as [`BaseServer::handle_error`] receives it.
 #[derive(Debug)]
@@ -171,6 +172,53 @@ impl<S: SocketServer<Transport = Tcp>> HandlerBase<S> for StreamRequestHandler {
 
     fn finish(_this: &mut Stream<'_, S>) -> io::Result<()> {
         // `wfile` holds no buffer: there is nothing to flush.
+        Ok(())
+    }
+}
+
+/// Python's `DatagramRequestHandler`: the packet as `rfile`, and a `wfile` whose
+/// bytes are sent back to the client when the handler finishes.
+pub struct DatagramRequestHandler;
+
+/// What a [`DatagramRequestHandler`] works on.
+pub struct DatagramState<'a, S: SocketServer> {
+    /// Python's `self.packet`: the datagram's bytes.
+    pub packet: &'a [u8],
+    /// Python's `self.socket`: the server's socket.
+    pub socket: &'a UdpSocket,
+    /// Python's `self.rfile`: reads the packet.
+    pub rfile: Cursor<&'a [u8]>,
+    /// Python's `self.wfile`: what you write here is the reply, sent on `finish`.
+    pub wfile: Vec<u8>,
+    /// Who sent the packet.
+    pub client_address: &'a SocketAddr,
+    /// The server, with your own fields if it is your own type.
+    pub server: &'a Arc<S>,
+}
+
+impl<S: SocketServer<Transport = Udp>> HandlerBase<S> for DatagramRequestHandler {
+    type State<'a> = DatagramState<'a, S>;
+    const LAYER: &'static str = "DatagramRequestHandler";
+
+    fn setup<'a, H: RequestHandler<S, Base = Self>>(
+        request: &'a Datagram,
+        client_address: &'a SocketAddr,
+        server: &'a Arc<S>,
+    ) -> io::Result<DatagramState<'a, S>> {
+        Ok(DatagramState {
+            packet: &request.data,
+            socket: &request.socket,
+            rfile: Cursor::new(&request.data),
+            wfile: Vec::new(),
+            client_address,
+            server,
+        })
+    }
+
+    /// Sends `wfile` back to the client, as Python does, even when it is empty (an
+    /// empty datagram is still an answer).
+    fn finish(this: &mut DatagramState<'_, S>) -> io::Result<()> {
+        this.socket.send_to(&this.wfile, this.client_address)?;
         Ok(())
     }
 }

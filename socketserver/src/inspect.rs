@@ -64,14 +64,13 @@ impl Resolution {
 /// The resolution of server type `S`: its MRO, and for each hook the layer that
 /// provides it.
 pub fn resolution<S: BaseServer>() -> Resolution {
-    let transport = <S::Transport as Transport>::LAYER;
     let hooks = HOOKS
         .iter()
         .map(|&(hook, default)| {
             let overridden = S::OVERRIDES.iter().find(|(name, _)| *name == hook);
             let layer = match (overridden, default) {
                 (Some(&(_, layer)), _) => layer,
-                (None, Default::Transport) => transport,
+                (None, Default::Transport) => <S::Transport as Transport>::layer_of(hook),
                 (None, Default::Base) => "BaseServer",
             };
             (hook, layer)

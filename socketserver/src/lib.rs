@@ -54,14 +54,16 @@ mod server;
 mod tcp;
 mod threading;
 mod transport;
+mod udp;
 
 pub use crate::core::ServerCore;
 pub use crate::handler::{
-    Base, BaseRequestHandler, HandlerBase, HandlerError, RequestHandler, Stream,
-    StreamRequestHandler, This,
+    Base, BaseRequestHandler, DatagramRequestHandler, DatagramState, HandlerBase, HandlerError,
+    RequestHandler, Stream, StreamRequestHandler, This,
 };
 pub use crate::inspect::{Resolution, resolution};
 pub use crate::server::{Address, BaseServer, Request, SocketServer};
 pub use crate::tcp::{TCPServer, ThreadingTCPServer};
 pub use crate::threading::{ThreadingMixIn, Threads};
 pub use crate::transport::{Tcp, TcpOptions, Transport};
+pub use crate::udp::{Datagram, ThreadingUDPServer, UDPServer, Udp, UdpOptions};

@@ -25,6 +25,19 @@ pub trait Transport: Send + Sync + 'static {
     /// Python's name of the class this transport stands for, for the inspector.
     const LAYER: &'static str;
 
+    /// Which Python class provides each hook this transport implements: Python's
+    /// `UDPServer` subclasses `TCPServer` and keeps its `server_close`, for example.
+    const HOOKS: &'static [(&'static str, &'static str)];
+
+    /// The Python class that provides `hook` in this transport (`BaseServer` for
+    /// hooks transports do not touch).
+    fn layer_of(hook: &str) -> &'static str {
+        Self::HOOKS
+            .iter()
+            .find(|(name, _)| *name == hook)
+            .map_or("BaseServer", |(_, layer)| *layer)
+    }
+
     /// Python's `get_request()`: take the next request off the socket, without
     /// blocking (the server only calls it when the socket is ready).
     fn get_request(&self) -> io::Result<(Self::Request, Self::Address)>;
@@ -160,6 +173,12 @@ impl Transport for Tcp {
     type Request = TcpStream;
     type Address = SocketAddr;
     const LAYER: &'static str = "TCPServer";
+    const HOOKS: &'static [(&'static str, &'static str)] = &[
+        ("get_request", "TCPServer"),
+        ("shutdown_request", "TCPServer"),
+        ("close_request", "TCPServer"),
+        ("server_close", "TCPServer"),
+    ];
 
     fn get_request(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let state = self.state();

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use socketserver::{
-    Address, BaseServer, Request, RequestHandler, ServerCore, SocketServer, Stream,
-    StreamRequestHandler, TCPServer, Tcp, TcpOptions, ThreadingMixIn, ThreadingTCPServer, Threads,
-    resolution,
+    Address, BaseServer, DatagramRequestHandler, DatagramState, Request, RequestHandler,
+    ServerCore, SocketServer, Stream, StreamRequestHandler, TCPServer, Tcp, TcpOptions,
+    ThreadingMixIn, ThreadingTCPServer, ThreadingUDPServer, Threads, UDPServer, Udp, resolution,
 };
 
 #[derive(Default)]

@@ -1,0 +1,258 @@
+//! The UDP servers: `UDPServer` and `ThreadingUDPServer`.
+//!
+//! A datagram server has no connections: each request is one packet. Python's
+//! `UDPServer.get_request` returns `(data, socket)` as the request, so the handler
+//! can answer on the same socket with `sendto`. Python's `UDPServer` is a subclass
+//! of `TCPServer` that replaces what differs (`get_request`, `server_activate`,
+//! `shutdown_request`, `close_request`) and keeps `server_close`.
+
+use std::io;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::sync::{Arc, Mutex};
+
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+
+use crate::core::ServerCore;
+use crate::handler::RequestHandler;
+use crate::server::{Address, BaseServer, Request, SocketServer};
+use crate::threading::{ThreadingMixIn, Threads};
+use crate::transport::{Transport, lock};
+
+/// One request of a datagram server: Python's `(data, socket)`.
+#[derive(Debug)]
+pub struct Datagram {
+    /// The packet's bytes (at most `max_packet_size`).
+    pub data: Vec<u8>,
+    /// The server's socket, to answer on with `send_to`.
+    pub socket: Arc<UdpSocket>,
+}
+
+/// Python's `UDPServer` class attributes.
+#[derive(Debug, Clone)]
+pub struct UdpOptions {
+    /// `max_packet_size`: the most one request reads. Python's default is 8192; a
+    /// longer packet is cut to this size (the rest is lost, as in Python).
+    pub max_packet_size: usize,
+    /// `allow_reuse_address`: set `SO_REUSEADDR` before binding.
+    pub allow_reuse_address: bool,
+    /// `allow_reuse_port`: set `SO_REUSEPORT` before binding (Unix).
+    pub allow_reuse_port: bool,
+}
+
+impl Default for UdpOptions {
+    fn default() -> UdpOptions {
+        UdpOptions {
+            max_packet_size: 8192,
+            allow_reuse_address: false,
+            allow_reuse_port: false,
+        }
+    }
+}
+
+/// `UDPServer`'s socket.
+#[derive(Debug)]
+pub struct Udp {
+    server_address: SocketAddr,
+    options: UdpOptions,
+    socket: Mutex<Option<Arc<UdpSocket>>>,
+}
+
+impl Udp {
+    /// Creates and binds the socket: Python's `UDPServer(address, Handler)`.
+    /// (`server_activate` does nothing for UDP: there is no `listen`.)
+    pub fn bind(address: impl ToSocketAddrs, options: UdpOptions) -> io::Result<Udp> {
+        let address = address.to_socket_addrs()?.next().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the address resolved to nothing",
+            )
+        })?;
+        let socket = Socket::new(
+            Domain::for_address(address),
+            Type::DGRAM,
+            Some(Protocol::UDP),
+        )?;
+        if options.allow_reuse_address {
+            socket.set_reuse_address(true)?;
+        }
+        if options.allow_reuse_port {
+            socket.set_reuse_port(true)?;
+        }
+        socket.bind(&address.into())?;
+        let socket: UdpSocket = socket.into();
+        Ok(Udp {
+            server_address: socket.local_addr()?,
+            options,
+            socket: Mutex::new(Some(Arc::new(socket))),
+        })
+    }
+
+    fn socket(&self) -> io::Result<Arc<UdpSocket>> {
+        lock(&self.socket)
+            .clone()
+            .ok_or_else(|| io::Error::other("the server socket is closed"))
+    }
+}
+
+impl Transport for Udp {
+    type Request = Datagram;
+    type Address = SocketAddr;
+    const LAYER: &'static str = "UDPServer";
+    const HOOKS: &'static [(&'static str, &'static str)] = &[
+        ("get_request", "UDPServer"),
+        ("shutdown_request", "UDPServer"),
+        ("close_request", "UDPServer"),
+        // UDPServer does not define server_close: TCPServer's closes the socket.
+        ("server_close", "TCPServer"),
+    ];
+
+    fn get_request(&self) -> io::Result<(Datagram, SocketAddr)> {
+        let socket = self.socket()?;
+        let mut buffer = vec![MaybeUninit::<u8>::uninit(); self.options.max_packet_size];
+        // MSG_DONTWAIT: never block here, even if the readiness was spurious, while
+        // the socket stays blocking for the handlers' `send_to`.
+        let (received, from) =
+            SockRef::from(&*socket).recv_from_with_flags(&mut buffer, libc::MSG_DONTWAIT)?;
+        let data = buffer[..received]
+            .iter()
+            // SAFETY: the kernel initialised the first `received` bytes.
+            .map(|byte| unsafe { byte.assume_init() })
+            .collect();
+        let client_address = from
+            .as_socket()
+            .ok_or_else(|| io::Error::other("a datagram from a non-IP address"))?;
+        Ok((Datagram { data, socket }, client_address))
+    }
+
+    fn shutdown_request(&self, _request: &Datagram) {
+        // Nothing to shut down: a datagram is not a connection.
+    }
+
+    fn server_close(&self) {
+        *lock(&self.socket) = None;
+    }
+
+    fn fileno(&self) -> Option<RawFd> {
+        lock(&self.socket).as_ref().map(|socket| socket.as_raw_fd())
+    }
+
+    fn poll_source(&self) -> io::Result<OwnedFd> {
+        self.socket()?.as_fd().try_clone_to_owned()
+    }
+
+    fn server_address(&self) -> SocketAddr {
+        self.server_address
+    }
+}
+
+/// Python's `UDPServer`: one datagram at a time, on the serving thread.
+///
+/// MRO: `UDPServer -> TCPServer -> BaseServer`.
+pub struct UDPServer<H> {
+    core: ServerCore<Udp>,
+    handler: PhantomData<fn() -> H>,
+}
+
+impl<H> UDPServer<H> {
+    /// Binds to `address` with Python's defaults (`max_packet_size` 8192).
+    pub fn new(address: impl ToSocketAddrs) -> io::Result<UDPServer<H>> {
+        UDPServer::with_options(address, UdpOptions::default())
+    }
+
+    /// Binds to `address` with the given options.
+    pub fn with_options(
+        address: impl ToSocketAddrs,
+        options: UdpOptions,
+    ) -> io::Result<UDPServer<H>> {
+        Ok(UDPServer {
+            core: ServerCore::new(Udp::bind(address, options)?),
+            handler: PhantomData,
+        })
+    }
+}
+
+impl<H: 'static> SocketServer for UDPServer<H> {
+    type Transport = Udp;
+    fn core(&self) -> &ServerCore<Udp> {
+        &self.core
+    }
+}
+
+impl<H: RequestHandler<Self>> BaseServer for UDPServer<H> {
+    type Handler = H;
+    const MRO: &'static [&'static str] = &["UDPServer", "TCPServer", "BaseServer"];
+}
+
+/// Python's `ThreadingUDPServer`: a thread per datagram.
+///
+/// MRO: `ThreadingUDPServer -> ThreadingMixIn -> UDPServer -> TCPServer -> BaseServer`.
+pub struct ThreadingUDPServer<H> {
+    core: ServerCore<Udp>,
+    threads: Threads,
+    handler: PhantomData<fn() -> H>,
+}
+
+impl<H> ThreadingUDPServer<H> {
+    /// Binds to `address` with Python's defaults.
+    pub fn new(address: impl ToSocketAddrs) -> io::Result<ThreadingUDPServer<H>> {
+        ThreadingUDPServer::with_options(address, UdpOptions::default())
+    }
+
+    /// Binds to `address` with the given options.
+    pub fn with_options(
+        address: impl ToSocketAddrs,
+        options: UdpOptions,
+    ) -> io::Result<ThreadingUDPServer<H>> {
+        Ok(ThreadingUDPServer {
+            core: ServerCore::new(Udp::bind(address, options)?),
+            threads: Threads::new(),
+            handler: PhantomData,
+        })
+    }
+
+    /// The threading state, to set `daemon_threads` or `block_on_close`.
+    pub fn threads_mut(&mut self) -> &mut Threads {
+        &mut self.threads
+    }
+}
+
+impl<H: 'static> SocketServer for ThreadingUDPServer<H> {
+    type Transport = Udp;
+    fn core(&self) -> &ServerCore<Udp> {
+        &self.core
+    }
+}
+
+impl<H: RequestHandler<Self>> BaseServer for ThreadingUDPServer<H> {
+    type Handler = H;
+    const MRO: &'static [&'static str] = &[
+        "ThreadingUDPServer",
+        "ThreadingMixIn",
+        "UDPServer",
+        "TCPServer",
+        "BaseServer",
+    ];
+    const OVERRIDES: &'static [(&'static str, &'static str)] = &[
+        ("process_request", "ThreadingMixIn"),
+        ("server_close", "ThreadingMixIn"),
+    ];
+
+    // From ThreadingMixIn:
+    fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+        ThreadingMixIn::process_request(self, request, client_address);
+    }
+
+    fn server_close(&self) {
+        // ThreadingMixIn.server_close, whose super() is TCPServer's.
+        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+    }
+}
+
+impl<H: RequestHandler<Self>> ThreadingMixIn for ThreadingUDPServer<H> {
+    fn threads(&self) -> &Threads {
+        &self.threads
+    }
+}
