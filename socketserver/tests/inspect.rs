@@ -181,4 +181,22 @@ fn the_inspector_agrees_with_cpython() {
         resolution::<ThreadingTCPServer<Echo>>(),
         cpython_resolution("ThreadingTCPServer")
     );
+    assert_eq!(
+        resolution::<UDPServer<Packet>>(),
+        cpython_resolution("UDPServer")
+    );
+    assert_eq!(
+        resolution::<ThreadingUDPServer<Packet>>(),
+        cpython_resolution("ThreadingUDPServer")
+    );
+}
+
+#[derive(Default)]
+struct Packet;
+
+impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for Packet {
+    type Base = DatagramRequestHandler;
+    fn handle(&mut self, _this: &mut DatagramState<'_, S>) -> io::Result<()> {
+        Ok(())
+    }
 }
