@@ -12,15 +12,14 @@
 
 use std::any::Any;
 use std::fmt;
-use std::io::{self, BufReader, Cursor};
+use std::io::{self, BufReader, Cursor, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::server::{Address, BaseServer, Request, SocketServer};
-use crate::transport::Tcp;
-use crate::udp::{Datagram, Udp};
+use crate::udp::Datagram;
 
 /// A handler's failure, as [`BaseServer::handle_error`] receives it.
 #[derive(Debug)]
@@ -130,36 +129,71 @@ impl<S: SocketServer> HandlerBase<S> for BaseRequestHandler {
 /// lines from and a `wfile` to write to.
 pub struct StreamRequestHandler;
 
+/// A connected stream socket, as [`StreamRequestHandler`] needs it: TCP or Unix.
+pub trait Connection: Send + Sync + 'static {
+    /// Python's `connection.settimeout()`: reads and writes that wait longer fail.
+    fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+
+    /// Python's `TCP_NODELAY`; nothing to do for sockets without Nagle's algorithm.
+    fn disable_nagle_algorithm(&self) -> io::Result<()>;
+}
+
+impl Connection for TcpStream {
+    fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(timeout)?;
+        self.set_write_timeout(timeout)
+    }
+
+    fn disable_nagle_algorithm(&self) -> io::Result<()> {
+        self.set_nodelay(true)
+    }
+}
+
+#[cfg(unix)]
+impl Connection for std::os::unix::net::UnixStream {
+    fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(timeout)?;
+        self.set_write_timeout(timeout)
+    }
+
+    fn disable_nagle_algorithm(&self) -> io::Result<()> {
+        Ok(()) // Unix sockets do not delay small writes
+    }
+}
+
 /// What a [`StreamRequestHandler`] works on.
 pub struct Stream<'a, S: SocketServer> {
     /// Python's `self.connection` (the same socket as `self.request`).
-    pub connection: &'a TcpStream,
+    pub connection: &'a Request<S>,
     /// Python's `self.rfile`: a buffered reader (`read_line`, `read_until`, `lines`).
-    pub rfile: BufReader<&'a TcpStream>,
+    pub rfile: BufReader<&'a Request<S>>,
     /// Python's `self.wfile`: unbuffered, so every write goes straight out, as
     /// Python's default `wbufsize = 0`.
-    pub wfile: &'a TcpStream,
+    pub wfile: &'a Request<S>,
     /// Who is connected.
-    pub client_address: &'a SocketAddr,
+    pub client_address: &'a Address<S>,
     /// The server, with your own fields if it is your own type.
     pub server: &'a Arc<S>,
 }
 
-impl<S: SocketServer<Transport = Tcp>> HandlerBase<S> for StreamRequestHandler {
+impl<S: SocketServer> HandlerBase<S> for StreamRequestHandler
+where
+    Request<S>: Connection,
+    for<'b> &'b Request<S>: Read + Write,
+{
     type State<'a> = Stream<'a, S>;
     const LAYER: &'static str = "StreamRequestHandler";
 
     fn setup<'a, H: RequestHandler<S, Base = Self>>(
-        connection: &'a TcpStream,
-        client_address: &'a SocketAddr,
+        connection: &'a Request<S>,
+        client_address: &'a Address<S>,
         server: &'a Arc<S>,
     ) -> io::Result<Stream<'a, S>> {
         if H::TIMEOUT.is_some() {
-            connection.set_read_timeout(H::TIMEOUT)?;
-            connection.set_write_timeout(H::TIMEOUT)?;
+            connection.set_timeout(H::TIMEOUT)?;
         }
         if H::DISABLE_NAGLE_ALGORITHM {
-            connection.set_nodelay(true)?;
+            connection.disable_nagle_algorithm()?;
         }
         Ok(Stream {
             connection,
@@ -180,35 +214,93 @@ impl<S: SocketServer<Transport = Tcp>> HandlerBase<S> for StreamRequestHandler {
 /// bytes are sent back to the client when the handler finishes.
 pub struct DatagramRequestHandler;
 
+/// A datagram socket a reply can be sent on: UDP or Unix.
+pub trait DatagramSocket: Send + Sync + 'static {
+    /// The peer's address type.
+    type Address;
+
+    /// Sends `data` as one datagram to `to`: Python's `sendto`.
+    fn send_to(&self, data: &[u8], to: &Self::Address) -> io::Result<usize>;
+}
+
+impl DatagramSocket for UdpSocket {
+    type Address = SocketAddr;
+    fn send_to(&self, data: &[u8], to: &SocketAddr) -> io::Result<usize> {
+        UdpSocket::send_to(self, data, to)
+    }
+}
+
+#[cfg(unix)]
+impl DatagramSocket for std::os::unix::net::UnixDatagram {
+    type Address = std::os::unix::net::SocketAddr;
+    fn send_to(&self, data: &[u8], to: &Self::Address) -> io::Result<usize> {
+        // A client that never bound its socket has no address to answer to.
+        let path = to.as_pathname().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the client's socket has no path",
+            )
+        })?;
+        std::os::unix::net::UnixDatagram::send_to(self, data, path)
+    }
+}
+
 /// What a [`DatagramRequestHandler`] works on.
-pub struct DatagramState<'a, S: SocketServer> {
+pub struct DatagramState<'a, S: SocketServer>
+where
+    Request<S>: AsDatagram,
+{
     /// Python's `self.packet`: the datagram's bytes.
     pub packet: &'a [u8],
     /// Python's `self.socket`: the server's socket.
-    pub socket: &'a UdpSocket,
+    pub socket: &'a <Request<S> as AsDatagram>::Socket,
     /// Python's `self.rfile`: reads the packet.
     pub rfile: Cursor<&'a [u8]>,
     /// Python's `self.wfile`: what you write here is the reply, sent on `finish`.
     pub wfile: Vec<u8>,
     /// Who sent the packet.
-    pub client_address: &'a SocketAddr,
+    pub client_address: &'a Address<S>,
     /// The server, with your own fields if it is your own type.
     pub server: &'a Arc<S>,
 }
 
-impl<S: SocketServer<Transport = Udp>> HandlerBase<S> for DatagramRequestHandler {
+/// A datagram request: Python's `(data, socket)`.
+pub trait AsDatagram: Send + 'static {
+    /// The socket the datagram came in on.
+    type Socket: DatagramSocket;
+    /// The datagram's bytes.
+    fn data(&self) -> &[u8];
+    /// The socket to answer on.
+    fn socket(&self) -> &Self::Socket;
+}
+
+impl<T: DatagramSocket> AsDatagram for Datagram<T> {
+    type Socket = T;
+    fn data(&self) -> &[u8] {
+        &self.data
+    }
+    fn socket(&self) -> &T {
+        &self.socket
+    }
+}
+
+impl<S: SocketServer> HandlerBase<S> for DatagramRequestHandler
+where
+    Request<S>: AsDatagram,
+    <Request<S> as AsDatagram>::Socket: DatagramSocket<Address = Address<S>>,
+{
     type State<'a> = DatagramState<'a, S>;
     const LAYER: &'static str = "DatagramRequestHandler";
 
     fn setup<'a, H: RequestHandler<S, Base = Self>>(
-        request: &'a Datagram,
-        client_address: &'a SocketAddr,
+        request: &'a Request<S>,
+        client_address: &'a Address<S>,
         server: &'a Arc<S>,
     ) -> io::Result<DatagramState<'a, S>> {
         Ok(DatagramState {
-            packet: &request.data,
-            socket: &request.socket,
-            rfile: Cursor::new(&request.data),
+            packet: request.data(),
+            socket: request.socket(),
+            rfile: Cursor::new(request.data()),
             wfile: Vec::new(),
             client_address,
             server,

@@ -58,8 +58,8 @@ mod udp;
 
 pub use crate::core::ServerCore;
 pub use crate::handler::{
-    Base, BaseRequestHandler, DatagramRequestHandler, DatagramState, HandlerBase, HandlerError,
-    RequestHandler, Stream, StreamRequestHandler, This,
+    AsDatagram, Base, BaseRequestHandler, Connection, DatagramRequestHandler, DatagramSocket,
+    DatagramState, HandlerBase, HandlerError, RequestHandler, Stream, StreamRequestHandler, This,
 };
 pub use crate::inspect::{Resolution, resolution};
 pub use crate::server::{Address, BaseServer, Request, SocketServer};

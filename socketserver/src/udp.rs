@@ -21,13 +21,14 @@ use crate::server::{Address, BaseServer, Request, SocketServer};
 use crate::threading::{ThreadingMixIn, Threads};
 use crate::transport::{Transport, lock};
 
-/// One request of a datagram server: Python's `(data, socket)`.
+/// One request of a datagram server: Python's `(data, socket)`. The socket is UDP's
+/// unless said otherwise (`Datagram<UnixDatagram>` for Unix datagram servers).
 #[derive(Debug)]
-pub struct Datagram {
+pub struct Datagram<T = UdpSocket> {
     /// The packet's bytes (at most `max_packet_size`).
     pub data: Vec<u8>,
     /// The server's socket, to answer on with `send_to`.
-    pub socket: Arc<UdpSocket>,
+    pub socket: Arc<T>,
 }
 
 /// Python's `UDPServer` class attributes.
