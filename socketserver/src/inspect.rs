@@ -4,7 +4,7 @@
 //! In Python you can ask `ThreadingTCPServer.__mro__` and, for each method, which
 //! class in that order defines it first. Rust resolves the same calls at compile
 //! time, in each composed type's `impl BaseServer`. Each composed type also states
-//! what it did, in two constants next to that `impl` ([`BaseServer::MRO`] and
+//! what it did, next to that `impl` ([`BaseServer::mro`] and
 //! [`BaseServer::OVERRIDES`]); [`resolution`] turns them into the table, and the
 //! crate's tests run real requests with [`ServerCore::record_hooks`] on to check that
 //! every hook really ran in the layer the table names.
@@ -77,7 +77,7 @@ pub fn resolution<S: BaseServer>() -> Resolution {
         })
         .collect();
     Resolution {
-        mro: S::MRO.to_vec(),
+        mro: S::mro(),
         hooks,
     }
 }

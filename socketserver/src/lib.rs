@@ -47,6 +47,7 @@
 //! forking, a thread pool, the resolution inspector and Ctrl-C handling are next.
 #![deny(missing_docs)]
 
+mod composed;
 mod core;
 mod handler;
 mod inspect;
@@ -56,6 +57,9 @@ mod threading;
 mod transport;
 mod udp;
 
+pub use crate::composed::{
+    Serial, TCPServer, Threading, ThreadingTCPServer, ThreadingUDPServer, UDPServer,
+};
 pub use crate::core::ServerCore;
 pub use crate::handler::{
     AsDatagram, Base, BaseRequestHandler, Connection, DatagramRequestHandler, DatagramSocket,
@@ -63,7 +67,7 @@ pub use crate::handler::{
 };
 pub use crate::inspect::{Resolution, resolution};
 pub use crate::server::{Address, BaseServer, Request, SocketServer};
-pub use crate::tcp::{TCPServer, ThreadingTCPServer};
+pub use crate::tcp::{Tcp, TcpOptions};
 pub use crate::threading::{ThreadingMixIn, Threads};
-pub use crate::transport::{Tcp, TcpOptions, Transport};
-pub use crate::udp::{Datagram, ThreadingUDPServer, UDPServer, Udp, UdpOptions};
+pub use crate::transport::Transport;
+pub use crate::udp::{Datagram, Udp, UdpOptions};

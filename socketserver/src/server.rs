@@ -56,8 +56,19 @@ pub trait BaseServer: SocketServer {
     type Handler: RequestHandler<Self>;
 
     /// Python's `__mro__`, this type first, for the [inspector](crate::resolution).
-    /// The default suits a plain server on its transport.
-    const MRO: &'static [&'static str] = &["(your server)", "BaseServer"];
+    /// The default names your type and then the transport's classes: right for a
+    /// server of your own that takes no mixin.
+    fn mro() -> Vec<&'static str> {
+        let mut mro = vec![
+            std::any::type_name::<Self>()
+                .rsplit("::")
+                .next()
+                .unwrap_or("?"),
+        ];
+        mro.extend_from_slice(<Self::Transport as Transport>::MRO);
+        mro.push("BaseServer");
+        mro
+    }
 
     /// The hooks this type's `impl` takes from a mixin or defines itself, as
     /// `(hook, layer)`: what the [inspector](crate::resolution) reports for them.
@@ -75,8 +86,10 @@ pub trait BaseServer: SocketServer {
 
     /// Python's `get_request()`: take the next request off the socket.
     fn get_request(&self) -> io::Result<(Request<Self>, Address<Self>)> {
-        self.core()
-            .record_hook("get_request", <Self::Transport as Transport>::LAYER);
+        self.core().record_hook(
+            "get_request",
+            <Self::Transport as Transport>::layer_of("get_request"),
+        );
         self.core().transport().get_request()
     }
 
@@ -117,16 +130,20 @@ pub trait BaseServer: SocketServer {
     /// Python's `shutdown_request()`: end the conversation (TCP sends FIN), then
     /// [`close_request`](BaseServer::close_request).
     fn shutdown_request(&self, request: Request<Self>) {
-        self.core()
-            .record_hook("shutdown_request", <Self::Transport as Transport>::LAYER);
+        self.core().record_hook(
+            "shutdown_request",
+            <Self::Transport as Transport>::layer_of("shutdown_request"),
+        );
         self.core().transport().shutdown_request(&request);
         self.close_request(request);
     }
 
     /// Python's `close_request()`: release the request. Dropping it closes it.
     fn close_request(&self, request: Request<Self>) {
-        self.core()
-            .record_hook("close_request", <Self::Transport as Transport>::LAYER);
+        self.core().record_hook(
+            "close_request",
+            <Self::Transport as Transport>::layer_of("close_request"),
+        );
         drop(request);
     }
 
@@ -155,8 +172,10 @@ pub trait BaseServer: SocketServer {
     /// Python's `server_close()`: close the socket. Mixins extend it (the threading
     /// mixin then waits for its threads).
     fn server_close(&self) {
-        self.core()
-            .record_hook("server_close", <Self::Transport as Transport>::LAYER);
+        self.core().record_hook(
+            "server_close",
+            <Self::Transport as Transport>::layer_of("server_close"),
+        );
         self.core().server_close();
     }
 

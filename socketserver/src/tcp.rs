@@ -1,22 +1,187 @@
-//! The TCP servers Python users know: `TCPServer` and `ThreadingTCPServer`.
-//!
-//! Each is a struct holding its layers' state and an `impl BaseServer` that takes,
-//! hook by hook, the layer Python's MRO would find first. Compare:
-//!
-//! ```python
-//! class ThreadingTCPServer(ThreadingMixIn, TCPServer): pass
-//! # MRO: ThreadingTCPServer -> ThreadingMixIn -> TCPServer -> BaseServer
-//! ```
+//! `TCPServer`'s socket: the [`Tcp`] transport, and the TCP servers' constructors.
 
 use std::io;
-use std::marker::PhantomData;
-use std::net::ToSocketAddrs;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::sync::{Mutex, MutexGuard};
 
-use crate::core::ServerCore;
-use crate::handler::RequestHandler;
-use crate::server::{Address, BaseServer, Request, SocketServer};
-use crate::threading::{ThreadingMixIn, Threads};
-use crate::transport::{Tcp, TcpOptions};
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::composed::{Serial, Threading};
+use crate::transport::{Transport, lock};
+
+/// Python's `TCPServer` class attributes that shape the socket.
+#[derive(Debug, Clone)]
+pub struct TcpOptions {
+    /// `request_queue_size`: the `listen()` backlog. Python's default is 5.
+    pub request_queue_size: i32,
+    /// `allow_reuse_address`: set `SO_REUSEADDR` before binding, so a restarted server
+    /// can bind while old connections linger in TIME_WAIT. Python's default is false.
+    pub allow_reuse_address: bool,
+    /// `allow_reuse_port`: set `SO_REUSEPORT` (Unix), so several servers share a port.
+    pub allow_reuse_port: bool,
+}
+
+impl Default for TcpOptions {
+    fn default() -> TcpOptions {
+        TcpOptions {
+            request_queue_size: 5,
+            allow_reuse_address: false,
+            allow_reuse_port: false,
+        }
+    }
+}
+
+/// Where the socket is in its life: created, bound, listening, closed.
+#[derive(Debug)]
+enum TcpState {
+    Created(Socket),
+    Bound(Socket),
+    Listening(TcpListener),
+    Closed,
+}
+
+/// `TCPServer`'s socket: IPv4 or IPv6, bound and activated as Python does.
+#[derive(Debug)]
+pub struct Tcp {
+    server_address: Mutex<SocketAddr>,
+    options: TcpOptions,
+    state: Mutex<TcpState>,
+}
+
+impl Tcp {
+    /// Creates the socket for `address` (the first address it resolves to) without
+    /// binding it: Python's `TCPServer(address, Handler, bind_and_activate=False)`.
+    /// Call [`server_bind`](Tcp::server_bind) and
+    /// [`server_activate`](Tcp::server_activate) next.
+    pub fn new(address: impl ToSocketAddrs, options: TcpOptions) -> io::Result<Tcp> {
+        let address = address.to_socket_addrs()?.next().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the address resolved to nothing",
+            )
+        })?;
+        let socket = Socket::new(
+            Domain::for_address(address),
+            Type::STREAM,
+            Some(Protocol::TCP),
+        )?;
+        Ok(Tcp {
+            server_address: Mutex::new(address),
+            options,
+            state: Mutex::new(TcpState::Created(socket)),
+        })
+    }
+
+    /// Python's `server_bind()`: apply the reuse options, bind, and learn the real
+    /// address (port 0 becomes the port the system chose).
+    pub fn server_bind(&self) -> io::Result<()> {
+        let mut state = self.state();
+        let TcpState::Created(socket) = &*state else {
+            return Err(wrong_state("server_bind", &state));
+        };
+        if self.options.allow_reuse_address {
+            socket.set_reuse_address(true)?;
+        }
+        if self.options.allow_reuse_port {
+            socket.set_reuse_port(true)?;
+        }
+        socket.bind(&(*lock(&self.server_address)).into())?;
+        if let Some(bound) = socket.local_addr()?.as_socket() {
+            *lock(&self.server_address) = bound;
+        }
+        let TcpState::Created(socket) = std::mem::replace(&mut *state, TcpState::Closed) else {
+            unreachable!("checked above");
+        };
+        *state = TcpState::Bound(socket);
+        Ok(())
+    }
+
+    /// Python's `server_activate()`: `listen(request_queue_size)`. The socket is made
+    /// non-blocking, because the server only accepts when the selector says a client
+    /// is waiting, and a client that gave up meanwhile must not block it.
+    pub fn server_activate(&self) -> io::Result<()> {
+        let mut state = self.state();
+        let TcpState::Bound(socket) = &*state else {
+            return Err(wrong_state("server_activate", &state));
+        };
+        socket.listen(self.options.request_queue_size)?;
+        socket.set_nonblocking(true)?;
+        let TcpState::Bound(socket) = std::mem::replace(&mut *state, TcpState::Closed) else {
+            unreachable!("checked above");
+        };
+        *state = TcpState::Listening(socket.into());
+        Ok(())
+    }
+
+    fn state(&self) -> MutexGuard<'_, TcpState> {
+        lock(&self.state)
+    }
+}
+
+impl Transport for Tcp {
+    type Request = TcpStream;
+    type Address = SocketAddr;
+    const CLASS: &'static str = "TCPServer";
+    const THREADING_CLASS: &'static str = "ThreadingTCPServer";
+    const MRO: &'static [&'static str] = &["TCPServer"];
+    const HOOKS: &'static [(&'static str, &'static str)] = &[
+        ("get_request", "TCPServer"),
+        ("shutdown_request", "TCPServer"),
+        ("close_request", "TCPServer"),
+        ("server_close", "TCPServer"),
+    ];
+
+    fn get_request(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let state = self.state();
+        let TcpState::Listening(listener) = &*state else {
+            return Err(wrong_state("get_request", &state));
+        };
+        let (connection, client_address) = listener.accept()?;
+        // The connection is the handler's to read and write as it likes: blocking.
+        connection.set_nonblocking(false)?;
+        Ok((connection, client_address))
+    }
+
+    fn shutdown_request(&self, request: &TcpStream) {
+        // Python: request.shutdown(SHUT_WR), ignoring errors (the peer may be gone).
+        let _ = request.shutdown(Shutdown::Write);
+    }
+
+    fn server_close(&self) {
+        *self.state() = TcpState::Closed;
+    }
+
+    fn fileno(&self) -> Option<RawFd> {
+        match &*self.state() {
+            TcpState::Created(socket) | TcpState::Bound(socket) => Some(socket.as_raw_fd()),
+            TcpState::Listening(listener) => Some(listener.as_raw_fd()),
+            TcpState::Closed => None,
+        }
+    }
+
+    fn poll_source(&self) -> io::Result<OwnedFd> {
+        match &*self.state() {
+            TcpState::Listening(listener) => listener.as_fd().try_clone_to_owned(),
+            state => Err(wrong_state("serve", state)),
+        }
+    }
+
+    /// With the real port once bound (port 0 becomes the port the system chose).
+    fn server_address(&self) -> SocketAddr {
+        *lock(&self.server_address)
+    }
+}
+
+fn wrong_state(what: &str, state: &TcpState) -> io::Error {
+    let now = match state {
+        TcpState::Created(_) => "created but not bound",
+        TcpState::Bound(_) => "bound but not listening",
+        TcpState::Listening(_) => "already listening",
+        TcpState::Closed => "closed",
+    };
+    io::Error::other(format!("{what}: the server socket is {now}"))
+}
 
 /// Creates, binds and activates a TCP socket: Python's `TCPServer.__init__` with
 /// `bind_and_activate=True`. On failure the socket is closed (dropped), as Python's
@@ -28,136 +193,28 @@ fn bind_and_activate(address: impl ToSocketAddrs, options: TcpOptions) -> io::Re
     Ok(transport)
 }
 
-/// Python's `TCPServer`: one request at a time, on the serving thread.
-///
-/// MRO: `TCPServer -> BaseServer`. Every hook is `BaseServer`'s; the socket work is
-/// the [`Tcp`] transport's.
-pub struct TCPServer<H> {
-    core: ServerCore<Tcp>,
-    handler: PhantomData<fn() -> H>,
-}
-
-impl<H> TCPServer<H> {
-    /// Listens on `address` with Python's default options (`request_queue_size` 5,
-    /// no address reuse). Port 0 picks a free port; see
-    /// [`server_address`](SocketServer::server_address).
-    pub fn new(address: impl ToSocketAddrs) -> io::Result<TCPServer<H>> {
-        TCPServer::with_options(address, TcpOptions::default())
+impl<H> Serial<Tcp, H> {
+    /// Listens on `address` with Python's defaults (`request_queue_size` 5, no address
+    /// reuse). Port 0 picks a free port: see
+    /// [`server_address`](crate::SocketServer::server_address).
+    pub fn new(address: impl ToSocketAddrs) -> io::Result<Self> {
+        Self::with_options(address, TcpOptions::default())
     }
 
     /// Listens on `address` with the given options.
-    pub fn with_options(
-        address: impl ToSocketAddrs,
-        options: TcpOptions,
-    ) -> io::Result<TCPServer<H>> {
-        Ok(TCPServer::from_transport(bind_and_activate(
-            address, options,
-        )?))
-    }
-
-    /// Serves on a transport you bound and activated yourself (Python's
-    /// `bind_and_activate=False`, then `server_bind()` and `server_activate()`).
-    pub fn from_transport(transport: Tcp) -> TCPServer<H> {
-        TCPServer {
-            core: ServerCore::new(transport),
-            handler: PhantomData,
-        }
+    pub fn with_options(address: impl ToSocketAddrs, options: TcpOptions) -> io::Result<Self> {
+        Ok(Self::from_transport(bind_and_activate(address, options)?))
     }
 }
 
-impl<H: 'static> SocketServer for TCPServer<H> {
-    type Transport = Tcp;
-    fn core(&self) -> &ServerCore<Tcp> {
-        &self.core
-    }
-}
-
-impl<H: RequestHandler<Self>> BaseServer for TCPServer<H> {
-    type Handler = H;
-    const MRO: &'static [&'static str] = &["TCPServer", "BaseServer"];
-}
-
-/// Python's `ThreadingTCPServer`: a thread per request.
-///
-/// MRO: `ThreadingTCPServer -> ThreadingMixIn -> TCPServer -> BaseServer`. Two hooks
-/// come from [`ThreadingMixIn`]: `process_request` and `server_close` (whose
-/// `super()` is `TCPServer`'s, that is `BaseServer`'s). Every other hook is
-/// `BaseServer`'s.
-pub struct ThreadingTCPServer<H> {
-    core: ServerCore<Tcp>,
-    threads: Threads,
-    handler: PhantomData<fn() -> H>,
-}
-
-impl<H> ThreadingTCPServer<H> {
-    /// Listens on `address` with Python's default options.
-    pub fn new(address: impl ToSocketAddrs) -> io::Result<ThreadingTCPServer<H>> {
-        ThreadingTCPServer::with_options(address, TcpOptions::default())
+impl<H> Threading<Tcp, H> {
+    /// Listens on `address` with Python's defaults.
+    pub fn new(address: impl ToSocketAddrs) -> io::Result<Self> {
+        Self::with_options(address, TcpOptions::default())
     }
 
     /// Listens on `address` with the given options.
-    pub fn with_options(
-        address: impl ToSocketAddrs,
-        options: TcpOptions,
-    ) -> io::Result<ThreadingTCPServer<H>> {
-        Ok(ThreadingTCPServer::from_transport(bind_and_activate(
-            address, options,
-        )?))
-    }
-
-    /// Serves on a transport you bound and activated yourself.
-    pub fn from_transport(transport: Tcp) -> ThreadingTCPServer<H> {
-        ThreadingTCPServer {
-            core: ServerCore::new(transport),
-            threads: Threads::new(),
-            handler: PhantomData,
-        }
-    }
-
-    /// The threading state, to set `daemon_threads` or `block_on_close` before
-    /// serving.
-    pub fn threads_mut(&mut self) -> &mut Threads {
-        &mut self.threads
-    }
-}
-
-impl<H: 'static> SocketServer for ThreadingTCPServer<H> {
-    type Transport = Tcp;
-    fn core(&self) -> &ServerCore<Tcp> {
-        &self.core
-    }
-}
-
-impl<H: RequestHandler<Self>> BaseServer for ThreadingTCPServer<H> {
-    type Handler = H;
-    const MRO: &'static [&'static str] = &[
-        "ThreadingTCPServer",
-        "ThreadingMixIn",
-        "TCPServer",
-        "BaseServer",
-    ];
-    const OVERRIDES: &'static [(&'static str, &'static str)] = &[
-        ("process_request", "ThreadingMixIn"),
-        ("server_close", "ThreadingMixIn"),
-    ];
-
-    // From ThreadingMixIn, first in the MRO after the class itself:
-    fn process_request(
-        self: &std::sync::Arc<Self>,
-        request: Request<Self>,
-        client_address: Address<Self>,
-    ) {
-        ThreadingMixIn::process_request(self, request, client_address);
-    }
-
-    fn server_close(&self) {
-        // ThreadingMixIn.server_close, whose super() is TCPServer's (BaseServer's).
-        ThreadingMixIn::server_close(self, |server| server.core().server_close());
-    }
-}
-
-impl<H: RequestHandler<Self>> ThreadingMixIn for ThreadingTCPServer<H> {
-    fn threads(&self) -> &Threads {
-        &self.threads
+    pub fn with_options(address: impl ToSocketAddrs, options: TcpOptions) -> io::Result<Self> {
+        Ok(Self::from_transport(bind_and_activate(address, options)?))
     }
 }

@@ -4,15 +4,13 @@
 //! they create and bind it (`server_bind`), start listening (`server_activate`), take
 //! the next request off it (`get_request`), and close it (`server_close`).
 //! `BaseServer` above them knows nothing of sockets at all. Here that layer is the
-//! [`Transport`] trait; [`Tcp`] is `TCPServer`'s part of it.
+//! [`Transport`] trait: [`Tcp`](crate::Tcp) is `TCPServer`'s part of it,
+//! [`Udp`](crate::Udp) `UDPServer`'s.
 
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-
-use socket2::{Domain, Protocol, Socket, Type};
 
 /// The socket layer of a server: Python's `TCPServer`/`UDPServer` methods that touch
 /// the socket.
@@ -22,8 +20,15 @@ pub trait Transport: Send + Sync + 'static {
     type Request: Send + 'static;
     /// The peer's address (Python's `client_address`).
     type Address: fmt::Debug + Clone + Send + Sync + 'static;
-    /// Python's name of the class this transport stands for, for the inspector.
-    const LAYER: &'static str;
+    /// Python's name of the plain server on this transport: `TCPServer`.
+    const CLASS: &'static str;
+
+    /// Python's name of its threading variant: `ThreadingTCPServer`.
+    const THREADING_CLASS: &'static str;
+
+    /// The transport's classes in Python's MRO: `["UDPServer", "TCPServer"]` for UDP
+    /// (Python's `UDPServer` is a subclass of `TCPServer`).
+    const MRO: &'static [&'static str];
 
     /// Which Python class provides each hook this transport implements: Python's
     /// `UDPServer` subclasses `TCPServer` and keeps its `server_close`, for example.
@@ -58,177 +63,6 @@ pub trait Transport: Send + Sync + 'static {
 
     /// The address the server is bound to (Python's `server_address`).
     fn server_address(&self) -> Self::Address;
-}
-
-/// Python's `TCPServer` class attributes that shape the socket.
-#[derive(Debug, Clone)]
-pub struct TcpOptions {
-    /// `request_queue_size`: the `listen()` backlog. Python's default is 5.
-    pub request_queue_size: i32,
-    /// `allow_reuse_address`: set `SO_REUSEADDR` before binding, so a restarted server
-    /// can bind while old connections linger in TIME_WAIT. Python's default is false.
-    pub allow_reuse_address: bool,
-    /// `allow_reuse_port`: set `SO_REUSEPORT` (Unix), so several servers share a port.
-    pub allow_reuse_port: bool,
-}
-
-impl Default for TcpOptions {
-    fn default() -> TcpOptions {
-        TcpOptions {
-            request_queue_size: 5,
-            allow_reuse_address: false,
-            allow_reuse_port: false,
-        }
-    }
-}
-
-/// Where the socket is in its life: created, bound, listening, closed.
-#[derive(Debug)]
-enum TcpState {
-    Created(Socket),
-    Bound(Socket),
-    Listening(TcpListener),
-    Closed,
-}
-
-/// `TCPServer`'s socket: IPv4 or IPv6, bound and activated as Python does.
-#[derive(Debug)]
-pub struct Tcp {
-    server_address: Mutex<SocketAddr>,
-    options: TcpOptions,
-    state: Mutex<TcpState>,
-}
-
-impl Tcp {
-    /// Creates the socket for `address` (the first address it resolves to) without
-    /// binding it: Python's `TCPServer(address, Handler, bind_and_activate=False)`.
-    /// Call [`server_bind`](Tcp::server_bind) and
-    /// [`server_activate`](Tcp::server_activate) next.
-    pub fn new(address: impl ToSocketAddrs, options: TcpOptions) -> io::Result<Tcp> {
-        let address = address.to_socket_addrs()?.next().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the address resolved to nothing",
-            )
-        })?;
-        let socket = Socket::new(
-            Domain::for_address(address),
-            Type::STREAM,
-            Some(Protocol::TCP),
-        )?;
-        Ok(Tcp {
-            server_address: Mutex::new(address),
-            options,
-            state: Mutex::new(TcpState::Created(socket)),
-        })
-    }
-
-    /// Python's `server_bind()`: apply the reuse options, bind, and learn the real
-    /// address (port 0 becomes the port the system chose).
-    pub fn server_bind(&self) -> io::Result<()> {
-        let mut state = self.state();
-        let TcpState::Created(socket) = &*state else {
-            return Err(wrong_state("server_bind", &state));
-        };
-        if self.options.allow_reuse_address {
-            socket.set_reuse_address(true)?;
-        }
-        if self.options.allow_reuse_port {
-            socket.set_reuse_port(true)?;
-        }
-        socket.bind(&(*lock(&self.server_address)).into())?;
-        if let Some(bound) = socket.local_addr()?.as_socket() {
-            *lock(&self.server_address) = bound;
-        }
-        let TcpState::Created(socket) = std::mem::replace(&mut *state, TcpState::Closed) else {
-            unreachable!("checked above");
-        };
-        *state = TcpState::Bound(socket);
-        Ok(())
-    }
-
-    /// Python's `server_activate()`: `listen(request_queue_size)`. The socket is made
-    /// non-blocking, because the server only accepts when the selector says a client
-    /// is waiting, and a client that gave up meanwhile must not block it.
-    pub fn server_activate(&self) -> io::Result<()> {
-        let mut state = self.state();
-        let TcpState::Bound(socket) = &*state else {
-            return Err(wrong_state("server_activate", &state));
-        };
-        socket.listen(self.options.request_queue_size)?;
-        socket.set_nonblocking(true)?;
-        let TcpState::Bound(socket) = std::mem::replace(&mut *state, TcpState::Closed) else {
-            unreachable!("checked above");
-        };
-        *state = TcpState::Listening(socket.into());
-        Ok(())
-    }
-
-    fn state(&self) -> MutexGuard<'_, TcpState> {
-        lock(&self.state)
-    }
-}
-
-impl Transport for Tcp {
-    type Request = TcpStream;
-    type Address = SocketAddr;
-    const LAYER: &'static str = "TCPServer";
-    const HOOKS: &'static [(&'static str, &'static str)] = &[
-        ("get_request", "TCPServer"),
-        ("shutdown_request", "TCPServer"),
-        ("close_request", "TCPServer"),
-        ("server_close", "TCPServer"),
-    ];
-
-    fn get_request(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let state = self.state();
-        let TcpState::Listening(listener) = &*state else {
-            return Err(wrong_state("get_request", &state));
-        };
-        let (connection, client_address) = listener.accept()?;
-        // The connection is the handler's to read and write as it likes: blocking.
-        connection.set_nonblocking(false)?;
-        Ok((connection, client_address))
-    }
-
-    fn shutdown_request(&self, request: &TcpStream) {
-        // Python: request.shutdown(SHUT_WR), ignoring errors (the peer may be gone).
-        let _ = request.shutdown(Shutdown::Write);
-    }
-
-    fn server_close(&self) {
-        *self.state() = TcpState::Closed;
-    }
-
-    fn fileno(&self) -> Option<RawFd> {
-        match &*self.state() {
-            TcpState::Created(socket) | TcpState::Bound(socket) => Some(socket.as_raw_fd()),
-            TcpState::Listening(listener) => Some(listener.as_raw_fd()),
-            TcpState::Closed => None,
-        }
-    }
-
-    fn poll_source(&self) -> io::Result<OwnedFd> {
-        match &*self.state() {
-            TcpState::Listening(listener) => listener.as_fd().try_clone_to_owned(),
-            state => Err(wrong_state("serve", state)),
-        }
-    }
-
-    /// With the real port once bound (port 0 becomes the port the system chose).
-    fn server_address(&self) -> SocketAddr {
-        *lock(&self.server_address)
-    }
-}
-
-fn wrong_state(what: &str, state: &TcpState) -> io::Error {
-    let now = match state {
-        TcpState::Created(_) => "created but not bound",
-        TcpState::Bound(_) => "bound but not listening",
-        TcpState::Listening(_) => "already listening",
-        TcpState::Closed => "closed",
-    };
-    io::Error::other(format!("{what}: the server socket is {now}"))
 }
 
 /// Locks a mutex whose data stays valid even if a holder panicked (every change under

@@ -1,4 +1,4 @@
-//! The UDP servers: `UDPServer` and `ThreadingUDPServer`.
+//! `UDPServer`'s socket: the [`Udp`] transport, and the UDP servers' constructors.
 //!
 //! A datagram server has no connections: each request is one packet. Python's
 //! `UDPServer.get_request` returns `(data, socket)` as the request, so the handler
@@ -7,7 +7,6 @@
 //! `shutdown_request`, `close_request`) and keeps `server_close`.
 
 use std::io;
-use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
@@ -15,10 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
-use crate::core::ServerCore;
-use crate::handler::RequestHandler;
-use crate::server::{Address, BaseServer, Request, SocketServer};
-use crate::threading::{ThreadingMixIn, Threads};
+use crate::composed::{Serial, Threading};
 use crate::transport::{Transport, lock};
 
 /// One request of a datagram server: Python's `(data, socket)`. The socket is UDP's
@@ -101,7 +97,9 @@ impl Udp {
 impl Transport for Udp {
     type Request = Datagram;
     type Address = SocketAddr;
-    const LAYER: &'static str = "UDPServer";
+    const CLASS: &'static str = "UDPServer";
+    const THREADING_CLASS: &'static str = "ThreadingUDPServer";
+    const MRO: &'static [&'static str] = &["UDPServer", "TCPServer"];
     const HOOKS: &'static [(&'static str, &'static str)] = &[
         ("get_request", "UDPServer"),
         ("shutdown_request", "UDPServer"),
@@ -149,111 +147,26 @@ impl Transport for Udp {
     }
 }
 
-/// Python's `UDPServer`: one datagram at a time, on the serving thread.
-///
-/// MRO: `UDPServer -> TCPServer -> BaseServer`.
-pub struct UDPServer<H> {
-    core: ServerCore<Udp>,
-    handler: PhantomData<fn() -> H>,
-}
-
-impl<H> UDPServer<H> {
+impl<H> Serial<Udp, H> {
     /// Binds to `address` with Python's defaults (`max_packet_size` 8192).
-    pub fn new(address: impl ToSocketAddrs) -> io::Result<UDPServer<H>> {
-        UDPServer::with_options(address, UdpOptions::default())
+    pub fn new(address: impl ToSocketAddrs) -> io::Result<Self> {
+        Self::with_options(address, UdpOptions::default())
     }
 
     /// Binds to `address` with the given options.
-    pub fn with_options(
-        address: impl ToSocketAddrs,
-        options: UdpOptions,
-    ) -> io::Result<UDPServer<H>> {
-        Ok(UDPServer {
-            core: ServerCore::new(Udp::bind(address, options)?),
-            handler: PhantomData,
-        })
+    pub fn with_options(address: impl ToSocketAddrs, options: UdpOptions) -> io::Result<Self> {
+        Ok(Self::from_transport(Udp::bind(address, options)?))
     }
 }
 
-impl<H: 'static> SocketServer for UDPServer<H> {
-    type Transport = Udp;
-    fn core(&self) -> &ServerCore<Udp> {
-        &self.core
-    }
-}
-
-impl<H: RequestHandler<Self>> BaseServer for UDPServer<H> {
-    type Handler = H;
-    const MRO: &'static [&'static str] = &["UDPServer", "TCPServer", "BaseServer"];
-}
-
-/// Python's `ThreadingUDPServer`: a thread per datagram.
-///
-/// MRO: `ThreadingUDPServer -> ThreadingMixIn -> UDPServer -> TCPServer -> BaseServer`.
-pub struct ThreadingUDPServer<H> {
-    core: ServerCore<Udp>,
-    threads: Threads,
-    handler: PhantomData<fn() -> H>,
-}
-
-impl<H> ThreadingUDPServer<H> {
+impl<H> Threading<Udp, H> {
     /// Binds to `address` with Python's defaults.
-    pub fn new(address: impl ToSocketAddrs) -> io::Result<ThreadingUDPServer<H>> {
-        ThreadingUDPServer::with_options(address, UdpOptions::default())
+    pub fn new(address: impl ToSocketAddrs) -> io::Result<Self> {
+        Self::with_options(address, UdpOptions::default())
     }
 
     /// Binds to `address` with the given options.
-    pub fn with_options(
-        address: impl ToSocketAddrs,
-        options: UdpOptions,
-    ) -> io::Result<ThreadingUDPServer<H>> {
-        Ok(ThreadingUDPServer {
-            core: ServerCore::new(Udp::bind(address, options)?),
-            threads: Threads::new(),
-            handler: PhantomData,
-        })
-    }
-
-    /// The threading state, to set `daemon_threads` or `block_on_close`.
-    pub fn threads_mut(&mut self) -> &mut Threads {
-        &mut self.threads
-    }
-}
-
-impl<H: 'static> SocketServer for ThreadingUDPServer<H> {
-    type Transport = Udp;
-    fn core(&self) -> &ServerCore<Udp> {
-        &self.core
-    }
-}
-
-impl<H: RequestHandler<Self>> BaseServer for ThreadingUDPServer<H> {
-    type Handler = H;
-    const MRO: &'static [&'static str] = &[
-        "ThreadingUDPServer",
-        "ThreadingMixIn",
-        "UDPServer",
-        "TCPServer",
-        "BaseServer",
-    ];
-    const OVERRIDES: &'static [(&'static str, &'static str)] = &[
-        ("process_request", "ThreadingMixIn"),
-        ("server_close", "ThreadingMixIn"),
-    ];
-
-    // From ThreadingMixIn:
-    fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
-        ThreadingMixIn::process_request(self, request, client_address);
-    }
-
-    fn server_close(&self) {
-        // ThreadingMixIn.server_close, whose super() is TCPServer's.
-        ThreadingMixIn::server_close(self, |server| server.core().server_close());
-    }
-}
-
-impl<H: RequestHandler<Self>> ThreadingMixIn for ThreadingUDPServer<H> {
-    fn threads(&self) -> &Threads {
-        &self.threads
+    pub fn with_options(address: impl ToSocketAddrs, options: UdpOptions) -> io::Result<Self> {
+        Ok(Self::from_transport(Udp::bind(address, options)?))
     }
 }

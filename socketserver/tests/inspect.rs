@@ -101,7 +101,9 @@ impl SocketServer for Audited {
 
 impl BaseServer for Audited {
     type Handler = Echo;
-    const MRO: &'static [&'static str] = &["Audited", "ThreadingMixIn", "TCPServer", "BaseServer"];
+    fn mro() -> Vec<&'static str> {
+        vec!["Audited", "ThreadingMixIn", "TCPServer", "BaseServer"]
+    }
     const OVERRIDES: &'static [(&'static str, &'static str)] = &[
         ("verify_request", "Audited"),
         ("process_request", "ThreadingMixIn"),

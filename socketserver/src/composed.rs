@@ -1,0 +1,145 @@
+//! The composed servers: Python's `TCPServer`, `ThreadingTCPServer`, `UDPServer`,
+//! `ThreadingUDPServer`, and so on.
+//!
+//! Python writes one class per combination:
+//!
+//! ```python
+//! class ThreadingTCPServer(ThreadingMixIn, TCPServer): pass
+//! class ThreadingUDPServer(ThreadingMixIn, UDPServer): pass
+//! ```
+//!
+//! Each is the same sentence: "the threading mixin, then this transport". Here that
+//! sentence is written once, as the generic [`Threading`], whose `impl BaseServer`
+//! names, hook by hook, what Python's MRO finds: `process_request` and
+//! `server_close` from [`ThreadingMixIn`], everything else from `BaseServer` and the
+//! transport. Python's names are aliases: `ThreadingTCPServer<H>` is
+//! `Threading<Tcp, H>`.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::core::ServerCore;
+use crate::handler::RequestHandler;
+use crate::server::{Address, BaseServer, Request, SocketServer};
+use crate::tcp::Tcp;
+use crate::threading::{ThreadingMixIn, Threads};
+use crate::transport::Transport;
+use crate::udp::Udp;
+
+/// A server that handles one request at a time, on the serving thread: Python's
+/// `TCPServer` or `UDPServer` itself.
+///
+/// MRO: the transport's classes, then `BaseServer`. No hook is replaced.
+pub struct Serial<T: Transport, H> {
+    core: ServerCore<T>,
+    handler: PhantomData<fn() -> H>,
+}
+
+impl<T: Transport, H> Serial<T, H> {
+    /// Serves on a transport that is already bound and activated (Python's
+    /// `bind_and_activate=False`, then `server_bind()` and `server_activate()`).
+    pub fn from_transport(transport: T) -> Self {
+        Serial {
+            core: ServerCore::new(transport),
+            handler: PhantomData,
+        }
+    }
+}
+
+impl<T: Transport, H: 'static> SocketServer for Serial<T, H> {
+    type Transport = T;
+    fn core(&self) -> &ServerCore<T> {
+        &self.core
+    }
+}
+
+impl<T: Transport, H: RequestHandler<Self>> BaseServer for Serial<T, H> {
+    type Handler = H;
+
+    fn mro() -> Vec<&'static str> {
+        let mut mro = T::MRO.to_vec();
+        mro.push("BaseServer");
+        mro
+    }
+}
+
+/// A server that handles each request on a new thread: Python's
+/// `class ThreadingX(ThreadingMixIn, X)` for any transport `X`.
+///
+/// MRO: `ThreadingX -> ThreadingMixIn -> X -> ... -> BaseServer`.
+pub struct Threading<T: Transport, H> {
+    core: ServerCore<T>,
+    threads: Threads,
+    handler: PhantomData<fn() -> H>,
+}
+
+impl<T: Transport, H> Threading<T, H> {
+    /// Serves on a transport that is already bound and activated.
+    pub fn from_transport(transport: T) -> Self {
+        Threading {
+            core: ServerCore::new(transport),
+            threads: Threads::new(),
+            handler: PhantomData,
+        }
+    }
+
+    /// The threading state, to set `daemon_threads` or `block_on_close` before
+    /// serving.
+    pub fn threads_mut(&mut self) -> &mut Threads {
+        &mut self.threads
+    }
+}
+
+impl<T: Transport, H: 'static> SocketServer for Threading<T, H> {
+    type Transport = T;
+    fn core(&self) -> &ServerCore<T> {
+        &self.core
+    }
+}
+
+impl<T: Transport, H: RequestHandler<Self>> BaseServer for Threading<T, H> {
+    type Handler = H;
+
+    const OVERRIDES: &'static [(&'static str, &'static str)] = &[
+        ("process_request", "ThreadingMixIn"),
+        ("server_close", "ThreadingMixIn"),
+    ];
+
+    fn mro() -> Vec<&'static str> {
+        let mut mro = vec![T::THREADING_CLASS, "ThreadingMixIn"];
+        mro.extend_from_slice(T::MRO);
+        mro.push("BaseServer");
+        mro
+    }
+
+    // From ThreadingMixIn, first in the MRO after the class itself:
+    fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+        ThreadingMixIn::process_request(self, request, client_address);
+    }
+
+    fn server_close(&self) {
+        // ThreadingMixIn.server_close, whose super() is the transport's.
+        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+    }
+}
+
+impl<T: Transport, H: RequestHandler<Self>> ThreadingMixIn for Threading<T, H> {
+    fn threads(&self) -> &Threads {
+        &self.threads
+    }
+}
+
+/// Python's `TCPServer`: one request at a time. MRO: `TCPServer -> BaseServer`.
+pub type TCPServer<H> = Serial<Tcp, H>;
+
+/// Python's `ThreadingTCPServer`: a thread per connection.
+/// MRO: `ThreadingTCPServer -> ThreadingMixIn -> TCPServer -> BaseServer`.
+pub type ThreadingTCPServer<H> = Threading<Tcp, H>;
+
+/// Python's `UDPServer`: one datagram at a time.
+/// MRO: `UDPServer -> TCPServer -> BaseServer`.
+pub type UDPServer<H> = Serial<Udp, H>;
+
+/// Python's `ThreadingUDPServer`: a thread per datagram.
+/// MRO: `ThreadingUDPServer -> ThreadingMixIn -> UDPServer -> TCPServer -> BaseServer`.
+pub type ThreadingUDPServer<H> = Threading<Udp, H>;
