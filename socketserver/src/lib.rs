@@ -43,8 +43,8 @@
 //! }
 //! ```
 //!
-//! The crate is being built in the open (issue 3 of the project): UDP, Unix sockets,
-//! forking, a thread pool, the resolution inspector and Ctrl-C handling are next.
+//! The crate is being built in the open (issue 3 of the project): forking, a thread
+//! pool and Ctrl-C handling are next.
 #![deny(missing_docs)]
 
 mod composed;
@@ -56,6 +56,8 @@ mod tcp;
 mod threading;
 mod transport;
 mod udp;
+#[cfg(unix)]
+mod unix;
 
 pub use crate::composed::{
     Serial, TCPServer, Threading, ThreadingTCPServer, ThreadingUDPServer, UDPServer,
@@ -71,3 +73,8 @@ pub use crate::tcp::{Tcp, TcpOptions};
 pub use crate::threading::{ThreadingMixIn, Threads};
 pub use crate::transport::Transport;
 pub use crate::udp::{Datagram, Udp, UdpOptions};
+#[cfg(unix)]
+pub use crate::unix::{
+    ThreadingUnixDatagramServer, ThreadingUnixStreamServer, UnixDatagramServer,
+    UnixDatagramTransport, UnixOptions, UnixStreamServer, UnixStreamTransport,
+};

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use socketserver::{
-    Address, BaseServer, DatagramRequestHandler, DatagramState, Request, RequestHandler,
-    ServerCore, SocketServer, Stream, StreamRequestHandler, TCPServer, Tcp, TcpOptions,
-    ThreadingMixIn, ThreadingTCPServer, ThreadingUDPServer, Threads, UDPServer, Udp, resolution,
+    Address, AsDatagram, BaseServer, DatagramRequestHandler, DatagramSocket, DatagramState,
+    Request, RequestHandler, ServerCore, SocketServer, Stream, StreamRequestHandler, TCPServer,
+    Tcp, TcpOptions, ThreadingMixIn, ThreadingTCPServer, ThreadingUDPServer, Threads, UDPServer,
+    resolution,
 };
 
 #[derive(Default)]
@@ -148,55 +149,89 @@ fn the_inspector_shows_threading_tcp_server_like_python() {
     insta::assert_snapshot!(resolution::<ThreadingTCPServer<Echo>>().to_string());
 }
 
-/// Asks CPython which class of `class_name`'s `__mro__` first defines each hook.
-fn cpython_resolution(class_name: &str) -> socketserver::Resolution {
+/// CPython's own answer: `class_name.__mro__`, and which class of it first defines
+/// each of our hooks.
+fn cpython_resolution(class_name: &str, hooks: &[&str]) -> (Vec<String>, Vec<(String, String)>) {
     let script = format!(
         "import socketserver as ss\n\
          cls = getattr(ss, {class_name:?})\n\
          print(' '.join(c.__name__ for c in cls.__mro__ if c is not object))\n\
          for hook in {hooks:?}:\n    \
-             print(hook, next(c.__name__ for c in cls.__mro__ if hook in vars(c)))\n",
-        hooks = resolution::<TCPServer<Echo>>()
-            .hooks
-            .iter()
-            .map(|(hook, _)| *hook)
-            .collect::<Vec<_>>(),
+             print(hook, next(c.__name__ for c in cls.__mro__ if hook in vars(c)))\n"
     );
     let mut python = classroom::python3();
     python.args(["-c", &script]);
     let output = classroom::run_with_timeout(python, "");
     assert!(output.status.success(), "{output:?}");
-    let text: &'static str = String::from_utf8(output.stdout).unwrap().leak();
+    let text = String::from_utf8(output.stdout).unwrap();
     let mut lines = text.lines();
-    let mro = lines.next().unwrap().split(' ').collect();
-    let hooks = lines.map(|line| line.split_once(' ').unwrap()).collect();
-    socketserver::Resolution { mro, hooks }
+    let mro = lines.next().unwrap().split(' ').map(String::from).collect();
+    let hooks = lines
+        .map(|line| {
+            let (hook, class) = line.split_once(' ').unwrap();
+            (hook.to_string(), class.to_string())
+        })
+        .collect();
+    (mro, hooks)
+}
+
+/// Our inspector's table for `S` must be CPython's for `class_name`, hook for hook.
+fn assert_matches_cpython<S: BaseServer>(class_name: &str) {
+    let ours = resolution::<S>();
+    let hooks: Vec<&str> = ours.hooks.iter().map(|(hook, _)| *hook).collect();
+    let (mro, theirs) = cpython_resolution(class_name, &hooks);
+    assert_eq!(ours.mro, mro, "{class_name}.__mro__");
+    let ours: Vec<(String, String)> = ours
+        .hooks
+        .iter()
+        .map(|(hook, layer)| (hook.to_string(), layer.to_string()))
+        .collect();
+    assert_eq!(ours, theirs, "{class_name}: who defines each hook");
 }
 
 #[test]
 fn the_inspector_agrees_with_cpython() {
-    assert_eq!(
-        resolution::<TCPServer<Echo>>(),
-        cpython_resolution("TCPServer")
-    );
-    assert_eq!(
-        resolution::<ThreadingTCPServer<Echo>>(),
-        cpython_resolution("ThreadingTCPServer")
-    );
-    assert_eq!(
-        resolution::<UDPServer<Packet>>(),
-        cpython_resolution("UDPServer")
-    );
-    assert_eq!(
-        resolution::<ThreadingUDPServer<Packet>>(),
-        cpython_resolution("ThreadingUDPServer")
-    );
+    assert_matches_cpython::<TCPServer<Echo>>("TCPServer");
+    assert_matches_cpython::<ThreadingTCPServer<Echo>>("ThreadingTCPServer");
+    assert_matches_cpython::<UDPServer<Packet>>("UDPServer");
+    assert_matches_cpython::<ThreadingUDPServer<Packet>>("ThreadingUDPServer");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_inspector_agrees_with_cpython_on_the_unix_servers() {
+    use socketserver::{
+        ThreadingUnixDatagramServer, ThreadingUnixStreamServer, UnixDatagramServer,
+        UnixStreamServer,
+    };
+    assert_matches_cpython::<UnixStreamServer<UnixEcho>>("UnixStreamServer");
+    assert_matches_cpython::<ThreadingUnixStreamServer<UnixEcho>>("ThreadingUnixStreamServer");
+    assert_matches_cpython::<UnixDatagramServer<Packet>>("UnixDatagramServer");
+    assert_matches_cpython::<ThreadingUnixDatagramServer<Packet>>("ThreadingUnixDatagramServer");
+}
+
+#[cfg(unix)]
+#[derive(Default)]
+struct UnixEcho;
+
+#[cfg(unix)]
+impl<S: SocketServer<Transport = socketserver::UnixStreamTransport>> RequestHandler<S>
+    for UnixEcho
+{
+    type Base = StreamRequestHandler;
+    fn handle(&mut self, _this: &mut Stream<'_, S>) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 #[derive(Default)]
 struct Packet;
 
-impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for Packet {
+impl<S: SocketServer> RequestHandler<S> for Packet
+where
+    Request<S>: AsDatagram,
+    <Request<S> as AsDatagram>::Socket: DatagramSocket<Address = Address<S>>,
+{
     type Base = DatagramRequestHandler;
     fn handle(&mut self, _this: &mut DatagramState<'_, S>) -> io::Result<()> {
         Ok(())

@@ -1,0 +1,260 @@
+//! The Unix-domain servers: `UnixStreamServer`, `UnixDatagramServer` and their
+//! threading variants. Python defines them only `if hasattr(socket, 'AF_UNIX')`;
+//! here they exist only `#[cfg(unix)]`.
+//!
+//! Python's `UnixStreamServer` is `TCPServer` with another address family, and
+//! `UnixDatagramServer` is `UDPServer` with another: the MRO keeps every method of
+//! those classes. As in Python, closing the server does not remove its socket file.
+
+use std::io;
+use std::mem::MaybeUninit;
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::unix::net::{SocketAddr, UnixDatagram, UnixListener, UnixStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use socket2::{Domain, SockAddr, SockRef, Socket, Type};
+
+use crate::composed::{Serial, Threading};
+use crate::transport::{Transport, lock};
+use crate::udp::Datagram;
+
+/// Python's class attributes of the Unix servers.
+#[derive(Debug, Clone)]
+pub struct UnixOptions {
+    /// `request_queue_size` (stream servers): the `listen()` backlog. Default 5.
+    pub request_queue_size: i32,
+    /// `max_packet_size` (datagram servers): the most one request reads. Default 8192.
+    pub max_packet_size: usize,
+}
+
+impl Default for UnixOptions {
+    fn default() -> UnixOptions {
+        UnixOptions {
+            request_queue_size: 5,
+            max_packet_size: 8192,
+        }
+    }
+}
+
+/// `UnixStreamServer`'s socket: a listening Unix stream socket at a path.
+#[derive(Debug)]
+pub struct UnixStreamTransport {
+    server_address: SocketAddr,
+    listener: Mutex<Option<UnixListener>>,
+}
+
+impl UnixStreamTransport {
+    /// Binds to `path` and listens: Python's `UnixStreamServer(path, Handler)`. Fails
+    /// if the path exists (remove a stale socket file first, as in Python).
+    pub fn bind(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<UnixStreamTransport> {
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        socket.bind(&SockAddr::unix(path)?)?;
+        socket.listen(options.request_queue_size)?;
+        socket.set_nonblocking(true)?;
+        let listener: UnixListener = socket.into();
+        Ok(UnixStreamTransport {
+            server_address: listener.local_addr()?,
+            listener: Mutex::new(Some(listener)),
+        })
+    }
+
+    fn with_listener<R>(&self, f: impl FnOnce(&UnixListener) -> io::Result<R>) -> io::Result<R> {
+        match lock(&self.listener).as_ref() {
+            Some(listener) => f(listener),
+            None => Err(io::Error::other("the server socket is closed")),
+        }
+    }
+}
+
+impl Transport for UnixStreamTransport {
+    type Request = UnixStream;
+    type Address = SocketAddr;
+    const CLASS: &'static str = "UnixStreamServer";
+    const THREADING_CLASS: &'static str = "ThreadingUnixStreamServer";
+    const MRO: &'static [&'static str] = &["UnixStreamServer", "TCPServer"];
+    const HOOKS: &'static [(&'static str, &'static str)] = &[
+        ("get_request", "TCPServer"),
+        ("shutdown_request", "TCPServer"),
+        ("close_request", "TCPServer"),
+        ("server_close", "TCPServer"),
+    ];
+
+    fn get_request(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (connection, client_address) = self.with_listener(|listener| listener.accept())?;
+        connection.set_nonblocking(false)?;
+        Ok((connection, client_address))
+    }
+
+    fn shutdown_request(&self, request: &UnixStream) {
+        let _ = request.shutdown(Shutdown::Write);
+    }
+
+    fn server_close(&self) {
+        *lock(&self.listener) = None;
+    }
+
+    fn fileno(&self) -> Option<RawFd> {
+        lock(&self.listener)
+            .as_ref()
+            .map(|listener| listener.as_raw_fd())
+    }
+
+    fn poll_source(&self) -> io::Result<OwnedFd> {
+        self.with_listener(|listener| listener.as_fd().try_clone_to_owned())
+    }
+
+    fn server_address(&self) -> SocketAddr {
+        self.server_address.clone()
+    }
+}
+
+/// `UnixDatagramServer`'s socket: a Unix datagram socket at a path.
+#[derive(Debug)]
+pub struct UnixDatagramTransport {
+    server_address: SocketAddr,
+    max_packet_size: usize,
+    socket: Mutex<Option<Arc<UnixDatagram>>>,
+}
+
+impl UnixDatagramTransport {
+    /// Binds to `path`: Python's `UnixDatagramServer(path, Handler)`.
+    pub fn bind(
+        path: impl AsRef<Path>,
+        options: &UnixOptions,
+    ) -> io::Result<UnixDatagramTransport> {
+        let socket = UnixDatagram::bind(path)?;
+        Ok(UnixDatagramTransport {
+            server_address: socket.local_addr()?,
+            max_packet_size: options.max_packet_size,
+            socket: Mutex::new(Some(Arc::new(socket))),
+        })
+    }
+
+    fn socket(&self) -> io::Result<Arc<UnixDatagram>> {
+        lock(&self.socket)
+            .clone()
+            .ok_or_else(|| io::Error::other("the server socket is closed"))
+    }
+}
+
+impl Transport for UnixDatagramTransport {
+    type Request = Datagram<UnixDatagram>;
+    type Address = SocketAddr;
+    const CLASS: &'static str = "UnixDatagramServer";
+    const THREADING_CLASS: &'static str = "ThreadingUnixDatagramServer";
+    const MRO: &'static [&'static str] = &["UnixDatagramServer", "UDPServer", "TCPServer"];
+    const HOOKS: &'static [(&'static str, &'static str)] = &[
+        ("get_request", "UDPServer"),
+        ("shutdown_request", "UDPServer"),
+        ("close_request", "UDPServer"),
+        ("server_close", "TCPServer"),
+    ];
+
+    fn get_request(&self) -> io::Result<(Datagram<UnixDatagram>, SocketAddr)> {
+        let socket = self.socket()?;
+        let mut buffer = vec![MaybeUninit::<u8>::uninit(); self.max_packet_size];
+        // MSG_DONTWAIT: never block the loop, as for UDP.
+        let (received, from) =
+            SockRef::from(&*socket).recv_from_with_flags(&mut buffer, libc::MSG_DONTWAIT)?;
+        let data = buffer[..received]
+            .iter()
+            // SAFETY: the kernel initialised the first `received` bytes.
+            .map(|byte| unsafe { byte.assume_init() })
+            .collect();
+        let client_address = from
+            .as_unix()
+            .ok_or_else(|| io::Error::other("a datagram from a non-Unix address"))?;
+        Ok((Datagram { data, socket }, client_address))
+    }
+
+    fn shutdown_request(&self, _request: &Datagram<UnixDatagram>) {}
+
+    fn server_close(&self) {
+        *lock(&self.socket) = None;
+    }
+
+    fn fileno(&self) -> Option<RawFd> {
+        lock(&self.socket).as_ref().map(|socket| socket.as_raw_fd())
+    }
+
+    fn poll_source(&self) -> io::Result<OwnedFd> {
+        self.socket()?.as_fd().try_clone_to_owned()
+    }
+
+    fn server_address(&self) -> SocketAddr {
+        self.server_address.clone()
+    }
+}
+
+impl<H> Serial<UnixStreamTransport, H> {
+    /// Listens at `path` with Python's defaults.
+    pub fn new(path: impl AsRef<Path>) -> io::Result<Self> {
+        Self::with_options(path, &UnixOptions::default())
+    }
+
+    /// Listens at `path` with the given options.
+    pub fn with_options(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<Self> {
+        Ok(Self::from_transport(UnixStreamTransport::bind(
+            path, options,
+        )?))
+    }
+}
+
+impl<H> Threading<UnixStreamTransport, H> {
+    /// Listens at `path` with Python's defaults.
+    pub fn new(path: impl AsRef<Path>) -> io::Result<Self> {
+        Self::with_options(path, &UnixOptions::default())
+    }
+
+    /// Listens at `path` with the given options.
+    pub fn with_options(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<Self> {
+        Ok(Self::from_transport(UnixStreamTransport::bind(
+            path, options,
+        )?))
+    }
+}
+
+impl<H> Serial<UnixDatagramTransport, H> {
+    /// Binds at `path` with Python's defaults.
+    pub fn new(path: impl AsRef<Path>) -> io::Result<Self> {
+        Self::with_options(path, &UnixOptions::default())
+    }
+
+    /// Binds at `path` with the given options.
+    pub fn with_options(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<Self> {
+        Ok(Self::from_transport(UnixDatagramTransport::bind(
+            path, options,
+        )?))
+    }
+}
+
+impl<H> Threading<UnixDatagramTransport, H> {
+    /// Binds at `path` with Python's defaults.
+    pub fn new(path: impl AsRef<Path>) -> io::Result<Self> {
+        Self::with_options(path, &UnixOptions::default())
+    }
+
+    /// Binds at `path` with the given options.
+    pub fn with_options(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<Self> {
+        Ok(Self::from_transport(UnixDatagramTransport::bind(
+            path, options,
+        )?))
+    }
+}
+
+/// Python's `UnixStreamServer`. MRO: `UnixStreamServer -> TCPServer -> BaseServer`.
+pub type UnixStreamServer<H> = Serial<UnixStreamTransport, H>;
+
+/// Python's `ThreadingUnixStreamServer`.
+/// MRO: `ThreadingUnixStreamServer -> ThreadingMixIn -> UnixStreamServer -> TCPServer -> BaseServer`.
+pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
+
+/// Python's `UnixDatagramServer`.
+/// MRO: `UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
+pub type UnixDatagramServer<H> = Serial<UnixDatagramTransport, H>;
+
+/// Python's `ThreadingUnixDatagramServer`.
+/// MRO: `ThreadingUnixDatagramServer -> ThreadingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
+pub type ThreadingUnixDatagramServer<H> = Threading<UnixDatagramTransport, H>;
