@@ -43,8 +43,8 @@
 //! }
 //! ```
 //!
-//! The crate is being built in the open (issue 3 of the project): forking, a thread
-//! pool and Ctrl-C handling are next.
+//! The crate is being built in the open (issue 3 of the project): the forking and
+//! thread-pool mixins are next.
 #![deny(missing_docs)]
 
 mod composed;
@@ -52,6 +52,7 @@ mod core;
 mod handler;
 mod inspect;
 mod server;
+mod signals;
 mod tcp;
 mod threading;
 mod transport;
@@ -69,6 +70,7 @@ pub use crate::handler::{
 };
 pub use crate::inspect::{Resolution, resolution};
 pub use crate::server::{Address, BaseServer, Request, SocketServer};
+pub use crate::signals::shutdown_on_ctrl_c;
 pub use crate::tcp::{Tcp, TcpOptions};
 pub use crate::threading::{ThreadingMixIn, Threads};
 pub use crate::transport::Transport;

@@ -1,0 +1,69 @@
+//! A line upper-caser on the `socketserver` crate: Python's classic
+//! `ThreadingTCPServer` example, and the crate's tests' server process.
+//!
+//!     cargo run -p socketserver --example upper -- [--port PORT] [--serial]
+//!
+//! Prints `listening on HOST:PORT` first, like every lesson server; Ctrl-C stops it
+//! cleanly (`serve_forever` returns, `server_close` waits for request threads).
+
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use socketserver::{
+    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, TCPServer, Tcp,
+    ThreadingTCPServer,
+};
+
+/// Python: `class Upper(socketserver.StreamRequestHandler)`.
+#[derive(Default)]
+struct Upper;
+
+impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+    type Base = StreamRequestHandler;
+
+    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+        println!("connected: {}", this.client_address);
+        let mut line = Vec::new();
+        while this.rfile.read_until(b'\n', &mut line)? > 0 {
+            this.wfile.write_all(&line.to_ascii_uppercase())?;
+            line.clear();
+        }
+        println!("{} closed", this.client_address);
+        Ok(())
+    }
+}
+
+fn serve<S: BaseServer>(server: S) -> io::Result<()> {
+    let server = Arc::new(server);
+    socketserver::shutdown_on_ctrl_c(&server)?;
+    println!("listening on {:?}", server.server_address());
+    server.serve_forever(Duration::from_millis(500))?;
+    println!("shutting down");
+    server.server_close();
+    println!("bye");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let port = args
+        .iter()
+        .position(|arg| arg == "--port")
+        .and_then(|i| args.get(i + 1))
+        .map_or("8888", String::as_str);
+    let address = format!("127.0.0.1:{port}");
+    let served = if args.iter().any(|arg| arg == "--serial") {
+        TCPServer::<Upper>::new(address).and_then(serve)
+    } else {
+        ThreadingTCPServer::<Upper>::new(address).and_then(serve)
+    };
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
