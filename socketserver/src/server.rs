@@ -109,10 +109,7 @@ pub trait BaseServer: SocketServer {
     /// the same happens here, where the request still is.)
     fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
         self.core().record_hook("process_request", "BaseServer");
-        if let Err(error) = self.finish_request(&request, &client_address) {
-            self.handle_error(&client_address, &error);
-        }
-        self.shutdown_request(request);
+        serve_request(self, request, client_address);
     }
 
     /// Python's `finish_request()`: make a handler for the request and run its
@@ -247,4 +244,19 @@ pub trait BaseServer: SocketServer {
         self.core().record_hook("shutdown", "BaseServer");
         self.core().shutdown();
     }
+}
+
+/// Serves one request where it stands: `finish_request`, `handle_error` if the
+/// handler failed, then `shutdown_request`, all late-bound. It is the body of
+/// `BaseServer.process_request`, and of what a mixin's thread runs
+/// (`ThreadingMixIn.process_request_thread`).
+pub(crate) fn serve_request<S: BaseServer>(
+    server: &Arc<S>,
+    request: Request<S>,
+    client_address: Address<S>,
+) {
+    if let Err(error) = server.finish_request(&request, &client_address) {
+        server.handle_error(&client_address, &error);
+    }
+    server.shutdown_request(request);
 }

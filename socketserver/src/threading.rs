@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
 use crate::handler::HandlerError;
-use crate::server::{Address, BaseServer, Request};
+use crate::server::{Address, BaseServer, Request, serve_request};
 use crate::transport::lock;
 
 /// The threading mixin's state: Python's `daemon_threads`, `block_on_close` and
@@ -104,10 +104,7 @@ pub trait ThreadingMixIn: BaseServer {
         request: Request<Self>,
         client_address: Address<Self>,
     ) {
-        if let Err(error) = server.finish_request(&request, &client_address) {
-            server.handle_error(&client_address, &error);
-        }
-        server.shutdown_request(request);
+        serve_request(server, request, client_address);
     }
 
     /// `ThreadingMixIn.server_close`: `super().server_close()`, then wait for the
