@@ -56,9 +56,9 @@ impl<T: Transport, H: 'static> SocketServer for Serial<T, H> {
 impl<T: Transport, H: RequestHandler<Self>> BaseServer for Serial<T, H> {
     type Handler = H;
 
-    fn mro() -> Vec<&'static str> {
-        let mut mro = T::MRO.to_vec();
-        mro.push("BaseServer");
+    fn mro() -> Vec<String> {
+        let mut mro: Vec<String> = T::MRO.iter().map(|class| class.to_string()).collect();
+        mro.push("BaseServer".to_string());
         mro
     }
 }
@@ -105,10 +105,14 @@ impl<T: Transport, H: RequestHandler<Self>> BaseServer for Threading<T, H> {
         ("server_close", "ThreadingMixIn"),
     ];
 
-    fn mro() -> Vec<&'static str> {
-        let mut mro = vec![T::THREADING_CLASS, "ThreadingMixIn"];
-        mro.extend_from_slice(T::MRO);
-        mro.push("BaseServer");
+    fn mro() -> Vec<String> {
+        // Python's names: `ThreadingTCPServer`, `ThreadingUnixStreamServer`, ...
+        let mut mro = vec![
+            format!("Threading{}", T::CLASS),
+            "ThreadingMixIn".to_string(),
+        ];
+        mro.extend(T::MRO.iter().map(|class| class.to_string()));
+        mro.push("BaseServer".to_string());
         mro
     }
 

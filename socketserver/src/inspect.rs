@@ -46,7 +46,7 @@ enum Default {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolution {
     /// Python's `__mro__`, the type itself first.
-    pub mro: Vec<&'static str>,
+    pub mro: Vec<String>,
     /// For each hook, the layer that provides it.
     pub hooks: Vec<(&'static str, &'static str)>,
 }
@@ -85,7 +85,7 @@ pub fn resolution<S: BaseServer>() -> Resolution {
 impl fmt::Display for Resolution {
     /// The table the book and `lesson-06 --explain` show.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let class = self.mro.first().copied().unwrap_or("?");
+        let class = self.mro.first().map_or("?", String::as_str);
         writeln!(f, "{class}.__mro__: {}", self.mro.join(" -> "))?;
         writeln!(f)?;
         writeln!(f, "{:<18} provided by", "hook")?;

@@ -58,15 +58,15 @@ pub trait BaseServer: SocketServer {
     /// Python's `__mro__`, this type first, for the [inspector](crate::resolution).
     /// The default names your type and then the transport's classes: right for a
     /// server of your own that takes no mixin.
-    fn mro() -> Vec<&'static str> {
-        let mut mro = vec![
-            std::any::type_name::<Self>()
-                .rsplit("::")
-                .next()
-                .unwrap_or("?"),
-        ];
-        mro.extend_from_slice(<Self::Transport as Transport>::MRO);
-        mro.push("BaseServer");
+    fn mro() -> Vec<String> {
+        let name = std::any::type_name::<Self>();
+        let mut mro = vec![name.rsplit("::").next().unwrap_or(name).to_string()];
+        mro.extend(
+            <Self::Transport as Transport>::MRO
+                .iter()
+                .map(|class| class.to_string()),
+        );
+        mro.push("BaseServer".to_string());
         mro
     }
 

@@ -123,7 +123,6 @@ impl Transport for Tcp {
     type Request = TcpStream;
     type Address = SocketAddr;
     const CLASS: &'static str = "TCPServer";
-    const THREADING_CLASS: &'static str = "ThreadingTCPServer";
     const MRO: &'static [&'static str] = &["TCPServer"];
     const HOOKS: &'static [(&'static str, &'static str)] = &[
         ("get_request", "TCPServer"),

@@ -23,9 +23,6 @@ pub trait Transport: Send + Sync + 'static {
     /// Python's name of the plain server on this transport: `TCPServer`.
     const CLASS: &'static str;
 
-    /// Python's name of its threading variant: `ThreadingTCPServer`.
-    const THREADING_CLASS: &'static str;
-
     /// The transport's classes in Python's MRO: `["UDPServer", "TCPServer"]` for UDP
     /// (Python's `UDPServer` is a subclass of `TCPServer`).
     const MRO: &'static [&'static str];

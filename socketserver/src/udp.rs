@@ -98,7 +98,6 @@ impl Transport for Udp {
     type Request = Datagram;
     type Address = SocketAddr;
     const CLASS: &'static str = "UDPServer";
-    const THREADING_CLASS: &'static str = "ThreadingUDPServer";
     const MRO: &'static [&'static str] = &["UDPServer", "TCPServer"];
     const HOOKS: &'static [(&'static str, &'static str)] = &[
         ("get_request", "UDPServer"),

@@ -72,7 +72,6 @@ impl Transport for UnixStreamTransport {
     type Request = UnixStream;
     type Address = SocketAddr;
     const CLASS: &'static str = "UnixStreamServer";
-    const THREADING_CLASS: &'static str = "ThreadingUnixStreamServer";
     const MRO: &'static [&'static str] = &["UnixStreamServer", "TCPServer"];
     const HOOKS: &'static [(&'static str, &'static str)] = &[
         ("get_request", "TCPServer"),
@@ -143,7 +142,6 @@ impl Transport for UnixDatagramTransport {
     type Request = Datagram<UnixDatagram>;
     type Address = SocketAddr;
     const CLASS: &'static str = "UnixDatagramServer";
-    const THREADING_CLASS: &'static str = "ThreadingUnixDatagramServer";
     const MRO: &'static [&'static str] = &["UnixDatagramServer", "UDPServer", "TCPServer"];
     const HOOKS: &'static [(&'static str, &'static str)] = &[
         ("get_request", "UDPServer"),

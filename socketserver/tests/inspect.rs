@@ -102,8 +102,10 @@ impl SocketServer for Audited {
 
 impl BaseServer for Audited {
     type Handler = Echo;
-    fn mro() -> Vec<&'static str> {
-        vec!["Audited", "ThreadingMixIn", "TCPServer", "BaseServer"]
+    fn mro() -> Vec<String> {
+        ["Audited", "ThreadingMixIn", "TCPServer", "BaseServer"]
+            .map(String::from)
+            .to_vec()
     }
     const OVERRIDES: &'static [(&'static str, &'static str)] = &[
         ("verify_request", "Audited"),
