@@ -16,6 +16,31 @@
 //! `Threading<Tcp, H>`.
 
 use std::marker::PhantomData;
+
+/// Python's constructor, `X(server_address, RequestHandlerClass)`, for every
+/// composition of one transport: `new` binds with Python's default options,
+/// `with_options` with yours. Written once per transport by
+/// `constructors!(Transport, bind_function, AddressTrait, Options)`.
+macro_rules! constructors {
+    ($transport:ty, $bind:path, $address:path, $options:ty) => {
+        constructors!(@one crate::Serial<$transport, H>, $bind, $address, $options);
+        constructors!(@one crate::Threading<$transport, H>, $bind, $address, $options);
+    };
+    (@one $server:ty, $bind:path, $address:path, $options:ty) => {
+        impl<H> $server {
+            /// Binds to `address` with Python's default options.
+            pub fn new(address: impl $address) -> std::io::Result<Self> {
+                Self::with_options(address, <$options>::default())
+            }
+
+            /// Binds to `address` with the given options.
+            pub fn with_options(address: impl $address, options: $options) -> std::io::Result<Self> {
+                Ok(Self::from_transport($bind(address, options)?))
+            }
+        }
+    };
+}
+pub(crate) use constructors;
 use std::sync::Arc;
 
 use crate::core::ServerCore;

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::composed::{Serial, Threading};
+use crate::composed::constructors;
 use crate::transport::{Transport, lock};
 
 /// Python's `TCPServer` class attributes that shape the socket.
@@ -192,28 +192,4 @@ fn bind_and_activate(address: impl ToSocketAddrs, options: TcpOptions) -> io::Re
     Ok(transport)
 }
 
-impl<H> Serial<Tcp, H> {
-    /// Listens on `address` with Python's defaults (`request_queue_size` 5, no address
-    /// reuse). Port 0 picks a free port: see
-    /// [`server_address`](crate::SocketServer::server_address).
-    pub fn new(address: impl ToSocketAddrs) -> io::Result<Self> {
-        Self::with_options(address, TcpOptions::default())
-    }
-
-    /// Listens on `address` with the given options.
-    pub fn with_options(address: impl ToSocketAddrs, options: TcpOptions) -> io::Result<Self> {
-        Ok(Self::from_transport(bind_and_activate(address, options)?))
-    }
-}
-
-impl<H> Threading<Tcp, H> {
-    /// Listens on `address` with Python's defaults.
-    pub fn new(address: impl ToSocketAddrs) -> io::Result<Self> {
-        Self::with_options(address, TcpOptions::default())
-    }
-
-    /// Listens on `address` with the given options.
-    pub fn with_options(address: impl ToSocketAddrs, options: TcpOptions) -> io::Result<Self> {
-        Ok(Self::from_transport(bind_and_activate(address, options)?))
-    }
-}
+constructors!(Tcp, bind_and_activate, ToSocketAddrs, TcpOptions);

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
-use crate::composed::{Serial, Threading};
+use crate::composed::constructors;
 use crate::transport::{Transport, lock};
 
 /// One request of a datagram server: Python's `(data, socket)`. The socket is UDP's
@@ -146,26 +146,4 @@ impl Transport for Udp {
     }
 }
 
-impl<H> Serial<Udp, H> {
-    /// Binds to `address` with Python's defaults (`max_packet_size` 8192).
-    pub fn new(address: impl ToSocketAddrs) -> io::Result<Self> {
-        Self::with_options(address, UdpOptions::default())
-    }
-
-    /// Binds to `address` with the given options.
-    pub fn with_options(address: impl ToSocketAddrs, options: UdpOptions) -> io::Result<Self> {
-        Ok(Self::from_transport(Udp::bind(address, options)?))
-    }
-}
-
-impl<H> Threading<Udp, H> {
-    /// Binds to `address` with Python's defaults.
-    pub fn new(address: impl ToSocketAddrs) -> io::Result<Self> {
-        Self::with_options(address, UdpOptions::default())
-    }
-
-    /// Binds to `address` with the given options.
-    pub fn with_options(address: impl ToSocketAddrs, options: UdpOptions) -> io::Result<Self> {
-        Ok(Self::from_transport(Udp::bind(address, options)?))
-    }
-}
+constructors!(Udp, Udp::bind, ToSocketAddrs, UdpOptions);

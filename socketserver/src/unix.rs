@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, SockAddr, SockRef, Socket, Type};
 
-use crate::composed::{Serial, Threading};
+use crate::composed::{Serial, Threading, constructors};
 use crate::transport::{Transport, lock};
 use crate::udp::Datagram;
 
@@ -48,7 +48,7 @@ pub struct UnixStreamTransport {
 impl UnixStreamTransport {
     /// Binds to `path` and listens: Python's `UnixStreamServer(path, Handler)`. Fails
     /// if the path exists (remove a stale socket file first, as in Python).
-    pub fn bind(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<UnixStreamTransport> {
+    pub fn bind(path: impl AsRef<Path>, options: UnixOptions) -> io::Result<UnixStreamTransport> {
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
         socket.bind(&SockAddr::unix(path)?)?;
         socket.listen(options.request_queue_size)?;
@@ -119,10 +119,7 @@ pub struct UnixDatagramTransport {
 
 impl UnixDatagramTransport {
     /// Binds to `path`: Python's `UnixDatagramServer(path, Handler)`.
-    pub fn bind(
-        path: impl AsRef<Path>,
-        options: &UnixOptions,
-    ) -> io::Result<UnixDatagramTransport> {
+    pub fn bind(path: impl AsRef<Path>, options: UnixOptions) -> io::Result<UnixDatagramTransport> {
         let socket = UnixDatagram::bind(path)?;
         Ok(UnixDatagramTransport {
             server_address: socket.local_addr()?,
@@ -186,61 +183,18 @@ impl Transport for UnixDatagramTransport {
     }
 }
 
-impl<H> Serial<UnixStreamTransport, H> {
-    /// Listens at `path` with Python's defaults.
-    pub fn new(path: impl AsRef<Path>) -> io::Result<Self> {
-        Self::with_options(path, &UnixOptions::default())
-    }
-
-    /// Listens at `path` with the given options.
-    pub fn with_options(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<Self> {
-        Ok(Self::from_transport(UnixStreamTransport::bind(
-            path, options,
-        )?))
-    }
-}
-
-impl<H> Threading<UnixStreamTransport, H> {
-    /// Listens at `path` with Python's defaults.
-    pub fn new(path: impl AsRef<Path>) -> io::Result<Self> {
-        Self::with_options(path, &UnixOptions::default())
-    }
-
-    /// Listens at `path` with the given options.
-    pub fn with_options(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<Self> {
-        Ok(Self::from_transport(UnixStreamTransport::bind(
-            path, options,
-        )?))
-    }
-}
-
-impl<H> Serial<UnixDatagramTransport, H> {
-    /// Binds at `path` with Python's defaults.
-    pub fn new(path: impl AsRef<Path>) -> io::Result<Self> {
-        Self::with_options(path, &UnixOptions::default())
-    }
-
-    /// Binds at `path` with the given options.
-    pub fn with_options(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<Self> {
-        Ok(Self::from_transport(UnixDatagramTransport::bind(
-            path, options,
-        )?))
-    }
-}
-
-impl<H> Threading<UnixDatagramTransport, H> {
-    /// Binds at `path` with Python's defaults.
-    pub fn new(path: impl AsRef<Path>) -> io::Result<Self> {
-        Self::with_options(path, &UnixOptions::default())
-    }
-
-    /// Binds at `path` with the given options.
-    pub fn with_options(path: impl AsRef<Path>, options: &UnixOptions) -> io::Result<Self> {
-        Ok(Self::from_transport(UnixDatagramTransport::bind(
-            path, options,
-        )?))
-    }
-}
+constructors!(
+    UnixStreamTransport,
+    UnixStreamTransport::bind,
+    AsRef<Path>,
+    UnixOptions
+);
+constructors!(
+    UnixDatagramTransport,
+    UnixDatagramTransport::bind,
+    AsRef<Path>,
+    UnixOptions
+);
 
 /// Python's `UnixStreamServer`. MRO: `UnixStreamServer -> TCPServer -> BaseServer`.
 pub type UnixStreamServer<H> = Serial<UnixStreamTransport, H>;
