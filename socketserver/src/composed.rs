@@ -25,6 +25,7 @@ macro_rules! constructors {
     ($transport:ty, $bind:path, $address:path, $options:ty) => {
         constructors!(@one crate::Serial<$transport, H>, $bind, $address, $options);
         constructors!(@one crate::Threading<$transport, H>, $bind, $address, $options);
+        constructors!(@one crate::Pooled<$transport, H>, $bind, $address, $options);
     };
     (@one $server:ty, $bind:path, $address:path, $options:ty) => {
         impl<H> $server {
@@ -45,6 +46,7 @@ use std::sync::Arc;
 
 use crate::core::ServerCore;
 use crate::handler::RequestHandler;
+use crate::pool::{Pool, ThreadPoolMixIn};
 use crate::server::{Address, BaseServer, Request, SocketServer};
 use crate::tcp::Tcp;
 use crate::threading::{ThreadingMixIn, Threads};
@@ -158,6 +160,76 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadingMixIn for Threading<T, H> {
     }
 }
 
+/// A server whose requests are served by a fixed pool of worker threads:
+/// `class ThreadPoolX(ThreadPoolMixIn, X)`, a mixin Python does not have.
+///
+/// MRO: `ThreadPoolX -> ThreadPoolMixIn -> X -> ... -> BaseServer`.
+pub struct Pooled<T: Transport, H> {
+    core: ServerCore<T>,
+    pool: Pool<T::Request, T::Address>,
+    handler: PhantomData<fn() -> H>,
+}
+
+impl<T: Transport, H> Pooled<T, H> {
+    /// Serves on a transport that is already bound and activated, with the default
+    /// number of workers.
+    pub fn from_transport(transport: T) -> Self {
+        Pooled {
+            core: ServerCore::new(transport),
+            pool: Pool::default(),
+            handler: PhantomData,
+        }
+    }
+
+    /// Sets the number of worker threads (at least one), before serving.
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.pool = Pool::new(workers);
+        self
+    }
+}
+
+impl<T: Transport, H: 'static> SocketServer for Pooled<T, H> {
+    type Transport = T;
+    fn core(&self) -> &ServerCore<T> {
+        &self.core
+    }
+}
+
+impl<T: Transport, H: RequestHandler<Self>> BaseServer for Pooled<T, H> {
+    type Handler = H;
+
+    const OVERRIDES: &'static [(&'static str, &'static str)] = &[
+        ("process_request", "ThreadPoolMixIn"),
+        ("server_close", "ThreadPoolMixIn"),
+    ];
+
+    fn mro() -> Vec<String> {
+        let mut mro = vec![
+            format!("ThreadPool{}", T::CLASS),
+            "ThreadPoolMixIn".to_string(),
+        ];
+        mro.extend(T::MRO.iter().map(|class| class.to_string()));
+        mro.push("BaseServer".to_string());
+        mro
+    }
+
+    // From ThreadPoolMixIn:
+    fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+        ThreadPoolMixIn::process_request(self, request, client_address);
+    }
+
+    fn server_close(&self) {
+        // ThreadPoolMixIn.server_close, whose super() is the transport's.
+        ThreadPoolMixIn::server_close(self, |server| server.core().server_close());
+    }
+}
+
+impl<T: Transport, H: RequestHandler<Self>> ThreadPoolMixIn for Pooled<T, H> {
+    fn pool(&self) -> &Pool<T::Request, T::Address> {
+        &self.pool
+    }
+}
+
 /// Python's `TCPServer`: one request at a time. MRO: `TCPServer -> BaseServer`.
 pub type TCPServer<H> = Serial<Tcp, H>;
 
@@ -172,3 +244,9 @@ pub type UDPServer<H> = Serial<Udp, H>;
 /// Python's `ThreadingUDPServer`: a thread per datagram.
 /// MRO: `ThreadingUDPServer -> ThreadingMixIn -> UDPServer -> TCPServer -> BaseServer`.
 pub type ThreadingUDPServer<H> = Threading<Udp, H>;
+
+/// A TCP server with a fixed pool of worker threads (no Python counterpart).
+pub type ThreadPoolTCPServer<H> = Pooled<Tcp, H>;
+
+/// A UDP server with a fixed pool of worker threads (no Python counterpart).
+pub type ThreadPoolUDPServer<H> = Pooled<Udp, H>;

@@ -43,14 +43,15 @@
 //! }
 //! ```
 //!
-//! The crate is being built in the open (issue 3 of the project): the forking and
-//! thread-pool mixins are next.
+//! The crate is being built in the open (issue 3 of the project): the forking mixin
+//! is next.
 #![deny(missing_docs)]
 
 mod composed;
 mod core;
 mod handler;
 mod inspect;
+mod pool;
 mod server;
 mod signals;
 mod tcp;
@@ -61,7 +62,8 @@ mod udp;
 mod unix;
 
 pub use crate::composed::{
-    Serial, TCPServer, Threading, ThreadingTCPServer, ThreadingUDPServer, UDPServer,
+    Pooled, Serial, TCPServer, ThreadPoolTCPServer, ThreadPoolUDPServer, Threading,
+    ThreadingTCPServer, ThreadingUDPServer, UDPServer,
 };
 pub use crate::core::ServerCore;
 pub use crate::handler::{
@@ -69,6 +71,7 @@ pub use crate::handler::{
     DatagramState, HandlerBase, HandlerError, RequestHandler, Stream, StreamRequestHandler, This,
 };
 pub use crate::inspect::{Resolution, resolution};
+pub use crate::pool::{Pool, ThreadPoolMixIn};
 pub use crate::server::{Address, BaseServer, Request, SocketServer};
 pub use crate::signals::shutdown_on_ctrl_c;
 pub use crate::tcp::{Tcp, TcpOptions};

@@ -11,8 +11,8 @@ use std::time::Duration;
 use socketserver::{
     Address, AsDatagram, BaseServer, DatagramRequestHandler, DatagramSocket, DatagramState,
     Request, RequestHandler, ServerCore, SocketServer, Stream, StreamRequestHandler, TCPServer,
-    Tcp, TcpOptions, ThreadingMixIn, ThreadingTCPServer, ThreadingUDPServer, Threads, UDPServer,
-    resolution,
+    Tcp, TcpOptions, ThreadPoolTCPServer, ThreadingMixIn, ThreadingTCPServer, ThreadingUDPServer,
+    Threads, UDPServer, resolution,
 };
 
 #[derive(Default)]
@@ -85,6 +85,20 @@ fn threading_tcp_server_takes_process_request_and_server_close_from_the_mixin() 
     let declared = resolution::<ThreadingTCPServer<Echo>>();
     assert_eq!(declared.provider("process_request"), Some("ThreadingMixIn"));
     assert_eq!(declared.provider("get_request"), Some("TCPServer"));
+}
+
+#[test]
+fn the_pooled_server_takes_its_two_hooks_from_the_pool_mixin() {
+    let ran = check_resolution(ThreadPoolTCPServer::<Echo>::new("127.0.0.1:0").unwrap());
+    for hook in ["process_request", "finish_request", "server_close"] {
+        assert!(ran.contains(&hook), "{hook} did not run: {ran:?}");
+    }
+    let declared = resolution::<ThreadPoolTCPServer<Echo>>();
+    assert_eq!(declared.mro[0], "ThreadPoolTCPServer");
+    assert_eq!(
+        declared.provider("process_request"),
+        Some("ThreadPoolMixIn")
+    );
 }
 
 /// A user's `class Audited(ThreadingMixIn, TCPServer)` that overrides verify_request.

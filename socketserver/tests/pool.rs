@@ -1,0 +1,163 @@
+//! The thread-pool mixin: at most N requests are served at once, the rest wait in
+//! the queue, and `server_close` serves what is queued before it returns.
+// Test code: a panic (from unwrap) is how a test reports failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use classroom::TIMEOUT;
+use socketserver::{
+    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp,
+    ThreadPoolTCPServer,
+};
+
+#[derive(Default)]
+struct UpperLines;
+
+impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for UpperLines {
+    type Base = StreamRequestHandler;
+    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+        let mut line = String::new();
+        while this.rfile.read_line(&mut line)? > 0 {
+            if line.trim() == "panic" {
+                panic!("asked to panic");
+            }
+            this.wfile.write_all(line.to_ascii_uppercase().as_bytes())?;
+            line.clear();
+        }
+        Ok(())
+    }
+}
+
+struct Client {
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+fn connect(address: SocketAddr) -> Client {
+    let stream = TcpStream::connect_timeout(&address, TIMEOUT).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let reader = BufReader::new(stream.try_clone().unwrap());
+    Client { stream, reader }
+}
+
+impl Client {
+    fn send(&mut self, text: &str) {
+        self.stream
+            .write_all(format!("{text}\n").as_bytes())
+            .unwrap();
+    }
+
+    fn read_line(&mut self) -> String {
+        let mut reply = String::new();
+        self.reader.read_line(&mut reply).unwrap();
+        reply.trim_end().to_string()
+    }
+
+    fn say(&mut self, text: &str) -> String {
+        self.send(text);
+        self.read_line()
+    }
+
+    /// A correct pool never answers here while every worker is busy, however long we
+    /// wait; a server without the cap answers at once.
+    fn hears_nothing_for(&mut self, wait: Duration) -> bool {
+        self.stream.set_read_timeout(Some(wait)).unwrap();
+        let mut byte = [0; 1];
+        let result = self.stream.peek(&mut byte);
+        self.stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        matches!(result, Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut))
+    }
+}
+
+fn serve<S: BaseServer>(server: &Arc<S>) -> thread::JoinHandle<io::Result<()>> {
+    let server = Arc::clone(server);
+    thread::spawn(move || server.serve_forever(Duration::from_secs(3600)))
+}
+
+#[test]
+fn at_most_workers_requests_are_served_at_once() {
+    let server = Arc::new(
+        ThreadPoolTCPServer::<UpperLines>::new("127.0.0.1:0")
+            .unwrap()
+            .with_workers(2),
+    );
+    let serving = serve(&server);
+    let mut a = connect(server.server_address());
+    let mut b = connect(server.server_address());
+    assert_eq!(a.say("a"), "A");
+    assert_eq!(b.say("b"), "B");
+    // Both workers are busy with A and B, who stay connected. C is accepted and
+    // queued, but nobody serves it yet.
+    let mut c = connect(server.server_address());
+    c.send("c");
+    assert!(
+        c.hears_nothing_for(Duration::from_millis(300)),
+        "C was served beyond the pool's two workers"
+    );
+    drop(a); // A leaves: its worker takes C
+    assert_eq!(c.read_line(), "C");
+    drop((b, c));
+    server.shutdown();
+    serving.join().unwrap().unwrap();
+    server.server_close();
+}
+
+#[test]
+fn server_close_serves_the_queued_requests_first() {
+    let server = Arc::new(
+        ThreadPoolTCPServer::<UpperLines>::new("127.0.0.1:0")
+            .unwrap()
+            .with_workers(1),
+    );
+    let serving = serve(&server);
+    let mut busy = connect(server.server_address());
+    assert_eq!(busy.say("busy"), "BUSY");
+    let mut queued = connect(server.server_address());
+    queued.send("queued");
+    queued.stream.shutdown(std::net::Shutdown::Write).unwrap();
+    assert!(queued.hears_nothing_for(Duration::from_millis(100)));
+    server.shutdown();
+    serving.join().unwrap().unwrap();
+
+    let (closed, close_returned) = mpsc::channel();
+    let closer = {
+        let server = Arc::clone(&server);
+        thread::spawn(move || {
+            server.server_close();
+            let _ = closed.send(());
+        })
+    };
+    drop(busy); // the worker is free: it serves the queued request, then stops
+    let mut reply = String::new();
+    queued.reader.read_to_string(&mut reply).unwrap();
+    assert_eq!(reply, "QUEUED\n");
+    close_returned
+        .recv_timeout(TIMEOUT)
+        .expect("server_close never returned");
+    closer.join().unwrap();
+}
+
+#[test]
+fn a_hundred_clients_through_four_workers_and_a_panic() {
+    let server = Arc::new(
+        ThreadPoolTCPServer::<UpperLines>::new("127.0.0.1:0")
+            .unwrap()
+            .with_workers(4),
+    );
+    let serving = serve(&server);
+    let mut panicking = connect(server.server_address());
+    panicking.send("panic");
+    assert_eq!(panicking.read_line(), "", "the panicking request is closed");
+    for i in 0..100 {
+        let mut client = connect(server.server_address());
+        assert_eq!(client.say(&format!("client {i}")), format!("CLIENT {i}"));
+    }
+    server.shutdown();
+    serving.join().unwrap().unwrap();
+    server.server_close();
+}
