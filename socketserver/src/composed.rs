@@ -26,6 +26,8 @@ macro_rules! constructors {
         constructors!(@one crate::Serial<$transport, H>, $bind, $address, $options);
         constructors!(@one crate::Threading<$transport, H>, $bind, $address, $options);
         constructors!(@one crate::Pooled<$transport, H>, $bind, $address, $options);
+        #[cfg(unix)]
+        constructors!(@one crate::Forking<$transport, H>, $bind, $address, $options);
     };
     (@one $server:ty, $bind:path, $address:path, $options:ty) => {
         impl<H> $server {
@@ -45,6 +47,8 @@ pub(crate) use constructors;
 use std::sync::Arc;
 
 use crate::core::ServerCore;
+#[cfg(unix)]
+use crate::forking::{Children, ForkingMixIn};
 use crate::handler::RequestHandler;
 use crate::pool::{Pool, ThreadPoolMixIn};
 use crate::server::{Address, BaseServer, Request, SocketServer};
@@ -230,6 +234,91 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadPoolMixIn for Pooled<T, H> {
     }
 }
 
+/// A server that handles each request in a child process: Python's
+/// `class ForkingX(ForkingMixIn, X)`. Unix only, as Python's `hasattr(os, "fork")`.
+///
+/// MRO: `ForkingX -> ForkingMixIn -> X -> ... -> BaseServer`.
+#[cfg(unix)]
+pub struct Forking<T: Transport, H> {
+    core: ServerCore<T>,
+    children: Children,
+    handler: PhantomData<fn() -> H>,
+}
+
+#[cfg(unix)]
+impl<T: Transport, H> Forking<T, H> {
+    /// Serves on a transport that is already bound and activated.
+    pub fn from_transport(transport: T) -> Self {
+        Forking {
+            core: ServerCore::new(transport),
+            children: Children::default(),
+            handler: PhantomData,
+        }
+    }
+
+    /// The forking state, to set `max_children` or `block_on_close` before serving.
+    pub fn children_mut(&mut self) -> &mut Children {
+        &mut self.children
+    }
+}
+
+#[cfg(unix)]
+impl<T: Transport, H: 'static> SocketServer for Forking<T, H> {
+    type Transport = T;
+    fn core(&self) -> &ServerCore<T> {
+        &self.core
+    }
+}
+
+#[cfg(unix)]
+impl<T: Transport, H: RequestHandler<Self>> BaseServer for Forking<T, H> {
+    type Handler = H;
+
+    const OVERRIDES: &'static [(&'static str, &'static str)] = &[
+        ("process_request", "ForkingMixIn"),
+        ("handle_timeout", "ForkingMixIn"),
+        ("service_actions", "ForkingMixIn"),
+        ("server_close", "ForkingMixIn"),
+    ];
+
+    fn mro() -> Vec<String> {
+        let mut mro = vec![format!("Forking{}", T::CLASS), "ForkingMixIn".to_string()];
+        mro.extend(T::MRO.iter().map(|class| class.to_string()));
+        mro.push("BaseServer".to_string());
+        mro
+    }
+
+    /// Python's `ForkingMixIn.timeout = 300`.
+    fn timeout(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(300))
+    }
+
+    // From ForkingMixIn:
+    fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+        ForkingMixIn::process_request(self, request, client_address);
+    }
+
+    fn handle_timeout(&self) {
+        ForkingMixIn::handle_timeout(self);
+    }
+
+    fn service_actions(&self) {
+        ForkingMixIn::service_actions(self);
+    }
+
+    fn server_close(&self) {
+        // ForkingMixIn.server_close, whose super() is the transport's.
+        ForkingMixIn::server_close(self, |server| server.core().server_close());
+    }
+}
+
+#[cfg(unix)]
+impl<T: Transport, H: RequestHandler<Self>> ForkingMixIn for Forking<T, H> {
+    fn children(&self) -> &Children {
+        &self.children
+    }
+}
+
 /// Python's `TCPServer`: one request at a time. MRO: `TCPServer -> BaseServer`.
 pub type TCPServer<H> = Serial<Tcp, H>;
 
@@ -250,3 +339,13 @@ pub type ThreadPoolTCPServer<H> = Pooled<Tcp, H>;
 
 /// A UDP server with a fixed pool of worker threads (no Python counterpart).
 pub type ThreadPoolUDPServer<H> = Pooled<Udp, H>;
+
+/// Python's `ForkingTCPServer`: a child process per connection.
+/// MRO: `ForkingTCPServer -> ForkingMixIn -> TCPServer -> BaseServer`.
+#[cfg(unix)]
+pub type ForkingTCPServer<H> = Forking<Tcp, H>;
+
+/// Python's `ForkingUDPServer`: a child process per datagram.
+/// MRO: `ForkingUDPServer -> ForkingMixIn -> UDPServer -> TCPServer -> BaseServer`.
+#[cfg(unix)]
+pub type ForkingUDPServer<H> = Forking<Udp, H>;

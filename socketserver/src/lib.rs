@@ -43,12 +43,13 @@
 //! }
 //! ```
 //!
-//! The crate is being built in the open (issue 3 of the project): the forking mixin
-//! is next.
+//! The crate is being built in the open (issue 3 of the project).
 #![deny(missing_docs)]
 
 mod composed;
 mod core;
+#[cfg(unix)]
+mod forking;
 mod handler;
 mod inspect;
 mod pool;
@@ -61,11 +62,15 @@ mod udp;
 #[cfg(unix)]
 mod unix;
 
+#[cfg(unix)]
+pub use crate::composed::{Forking, ForkingTCPServer, ForkingUDPServer};
 pub use crate::composed::{
     Pooled, Serial, TCPServer, ThreadPoolTCPServer, ThreadPoolUDPServer, Threading,
     ThreadingTCPServer, ThreadingUDPServer, UDPServer,
 };
 pub use crate::core::ServerCore;
+#[cfg(unix)]
+pub use crate::forking::{Children, ForkingMixIn};
 pub use crate::handler::{
     AsDatagram, Base, BaseRequestHandler, Connection, DatagramRequestHandler, DatagramSocket,
     DatagramState, HandlerBase, HandlerError, RequestHandler, Stream, StreamRequestHandler, This,

@@ -211,6 +211,12 @@ fn the_inspector_agrees_with_cpython() {
     assert_matches_cpython::<ThreadingTCPServer<Echo>>("ThreadingTCPServer");
     assert_matches_cpython::<UDPServer<Packet>>("UDPServer");
     assert_matches_cpython::<ThreadingUDPServer<Packet>>("ThreadingUDPServer");
+    #[cfg(unix)]
+    {
+        use socketserver::{ForkingTCPServer, ForkingUDPServer};
+        assert_matches_cpython::<ForkingTCPServer<Echo>>("ForkingTCPServer");
+        assert_matches_cpython::<ForkingUDPServer<Packet>>("ForkingUDPServer");
+    }
 }
 
 #[cfg(unix)]
