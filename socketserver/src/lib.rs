@@ -46,6 +46,7 @@
 //! The crate is being built in the open (issue 3 of the project).
 #![deny(missing_docs)]
 
+mod closing;
 mod composed;
 mod core;
 #[cfg(unix)]
@@ -63,6 +64,7 @@ mod udp;
 mod unix;
 
 #[cfg(unix)]
+pub use crate::closing::{Closing, closing};
 pub use crate::composed::{Forking, ForkingTCPServer, ForkingUDPServer};
 pub use crate::composed::{
     Pooled, Serial, TCPServer, ThreadPoolTCPServer, ThreadPoolUDPServer, Threading,

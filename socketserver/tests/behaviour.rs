@@ -379,3 +379,58 @@ fn server_close_waits_for_request_threads() {
     closer.join().unwrap();
     serving.join().unwrap().unwrap();
 }
+
+/// A server whose `server_close` counts its calls (and still closes the socket).
+struct Counted {
+    core: ServerCore<Tcp>,
+    closes: Arc<AtomicUsize>,
+}
+
+impl SocketServer for Counted {
+    type Transport = Tcp;
+    fn core(&self) -> &ServerCore<Tcp> {
+        &self.core
+    }
+}
+
+impl BaseServer for Counted {
+    type Handler = UpperLines;
+    fn server_close(&self) {
+        self.closes.fetch_add(1, Ordering::SeqCst);
+        self.core().server_close();
+    }
+}
+
+#[test]
+fn closing_calls_the_servers_own_server_close_at_the_end_of_the_scope() {
+    let closes = Arc::new(AtomicUsize::new(0));
+    let address;
+    {
+        let transport = Tcp::new("127.0.0.1:0", TcpOptions::default()).unwrap();
+        transport.server_bind().unwrap();
+        transport.server_activate().unwrap();
+        let server = socketserver::closing(Counted {
+            core: ServerCore::new(transport),
+            closes: Arc::clone(&closes),
+        });
+        address = server.server_address();
+        let mut client = connect(address);
+        let serving = serve(&server);
+        assert_eq!(client.say("inside the with block"), "INSIDE THE WITH BLOCK");
+        drop(client);
+        server.shutdown();
+        serving.join().unwrap().unwrap();
+        assert_eq!(
+            closes.load(Ordering::SeqCst),
+            0,
+            "not closed before the scope ends"
+        );
+    }
+    assert_eq!(
+        closes.load(Ordering::SeqCst),
+        1,
+        "Python's `with`: server_close on exit"
+    );
+    let refused = TcpStream::connect_timeout(&address, TIMEOUT);
+    assert!(refused.is_err(), "the socket is closed, nobody listens");
+}
