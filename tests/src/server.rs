@@ -168,6 +168,18 @@ impl ServerProcess {
             .collect()
     }
 
+    /// Waits until the server prints a line on stderr containing `needle` (an error
+    /// report, say), and returns it. Panics after [`TIMEOUT`].
+    pub fn wait_for_stderr(&self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        let found = |out: &Output| out.lines.iter().any(|l| l.contains(needle));
+        if !self.stderr.wait_until(deadline, found) {
+            self.fail(&format!("waited for a stderr line containing {needle:?}"));
+        }
+        let lines = self.stderr.lines();
+        lines.into_iter().find(|l| l.contains(needle)).unwrap()
+    }
+
     /// Waits (at most [`TIMEOUT`]) for the server to exit by itself, then for its
     /// output to be fully drained, and returns its exit status.
     pub fn wait_for_exit(&mut self) -> ExitStatus {
