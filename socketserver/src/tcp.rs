@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::composed::constructors;
-use crate::transport::{Transport, lock};
+use crate::transport::{Transport, first_address, lock};
 
 /// Python's `TCPServer` class attributes that shape the socket.
 #[derive(Debug, Clone)]
@@ -55,12 +55,7 @@ impl Tcp {
     /// Call [`server_bind`](Tcp::server_bind) and
     /// [`server_activate`](Tcp::server_activate) next.
     pub fn new(address: impl ToSocketAddrs, options: TcpOptions) -> io::Result<Tcp> {
-        let address = address.to_socket_addrs()?.next().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the address resolved to nothing",
-            )
-        })?;
+        let address = first_address(address)?;
         let socket = Socket::new(
             Domain::for_address(address),
             Type::STREAM,

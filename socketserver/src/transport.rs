@@ -67,3 +67,32 @@ pub trait Transport: Send + Sync + 'static {
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+/// The first address `address` resolves to (Python binds to exactly one).
+pub(crate) fn first_address(
+    address: impl std::net::ToSocketAddrs,
+) -> std::io::Result<std::net::SocketAddr> {
+    address.to_socket_addrs()?.next().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        )
+    })
+}
+
+/// One datagram of at most `max_size` bytes, and who sent it, without ever blocking:
+/// `MSG_DONTWAIT` keeps a spurious readiness from blocking the loop, while the socket
+/// itself stays blocking for the handlers' `send_to`.
+pub(crate) fn recv_datagram(
+    socket: socket2::SockRef<'_>,
+    max_size: usize,
+) -> std::io::Result<(Vec<u8>, socket2::SockAddr)> {
+    let mut buffer = vec![std::mem::MaybeUninit::<u8>::uninit(); max_size];
+    let (received, from) = socket.recv_from_with_flags(&mut buffer, libc::MSG_DONTWAIT)?;
+    let data = buffer[..received]
+        .iter()
+        // SAFETY: the kernel initialised the first `received` bytes.
+        .map(|byte| unsafe { byte.assume_init() })
+        .collect();
+    Ok((data, from))
+}

@@ -7,7 +7,6 @@
 //! `shutdown_request`, `close_request`) and keeps `server_close`.
 
 use std::io;
-use std::mem::MaybeUninit;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex};
@@ -15,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::composed::constructors;
-use crate::transport::{Transport, lock};
+use crate::transport::{Transport, first_address, lock, recv_datagram};
 
 /// One request of a datagram server: Python's `(data, socket)`. The socket is UDP's
 /// unless said otherwise (`Datagram<UnixDatagram>` for Unix datagram servers).
@@ -61,12 +60,7 @@ impl Udp {
     /// Creates and binds the socket: Python's `UDPServer(address, Handler)`.
     /// (`server_activate` does nothing for UDP: there is no `listen`.)
     pub fn bind(address: impl ToSocketAddrs, options: UdpOptions) -> io::Result<Udp> {
-        let address = address.to_socket_addrs()?.next().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the address resolved to nothing",
-            )
-        })?;
+        let address = first_address(address)?;
         let socket = Socket::new(
             Domain::for_address(address),
             Type::DGRAM,
@@ -109,16 +103,7 @@ impl Transport for Udp {
 
     fn get_request(&self) -> io::Result<(Datagram, SocketAddr)> {
         let socket = self.socket()?;
-        let mut buffer = vec![MaybeUninit::<u8>::uninit(); self.options.max_packet_size];
-        // MSG_DONTWAIT: never block here, even if the readiness was spurious, while
-        // the socket stays blocking for the handlers' `send_to`.
-        let (received, from) =
-            SockRef::from(&*socket).recv_from_with_flags(&mut buffer, libc::MSG_DONTWAIT)?;
-        let data = buffer[..received]
-            .iter()
-            // SAFETY: the kernel initialised the first `received` bytes.
-            .map(|byte| unsafe { byte.assume_init() })
-            .collect();
+        let (data, from) = recv_datagram(SockRef::from(&*socket), self.options.max_packet_size)?;
         let client_address = from
             .as_socket()
             .ok_or_else(|| io::Error::other("a datagram from a non-IP address"))?;

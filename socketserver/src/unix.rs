@@ -7,7 +7,6 @@
 //! those classes. As in Python, closing the server does not remove its socket file.
 
 use std::io;
-use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::{SocketAddr, UnixDatagram, UnixListener, UnixStream};
@@ -17,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use socket2::{Domain, SockAddr, SockRef, Socket, Type};
 
 use crate::composed::{Serial, Threading, constructors};
-use crate::transport::{Transport, lock};
+use crate::transport::{Transport, lock, recv_datagram};
 use crate::udp::Datagram;
 
 /// Python's class attributes of the Unix servers.
@@ -149,15 +148,7 @@ impl Transport for UnixDatagramTransport {
 
     fn get_request(&self) -> io::Result<(Datagram<UnixDatagram>, SocketAddr)> {
         let socket = self.socket()?;
-        let mut buffer = vec![MaybeUninit::<u8>::uninit(); self.max_packet_size];
-        // MSG_DONTWAIT: never block the loop, as for UDP.
-        let (received, from) =
-            SockRef::from(&*socket).recv_from_with_flags(&mut buffer, libc::MSG_DONTWAIT)?;
-        let data = buffer[..received]
-            .iter()
-            // SAFETY: the kernel initialised the first `received` bytes.
-            .map(|byte| unsafe { byte.assume_init() })
-            .collect();
+        let (data, from) = recv_datagram(SockRef::from(&*socket), self.max_packet_size)?;
         let client_address = from
             .as_unix()
             .ok_or_else(|| io::Error::other("a datagram from a non-Unix address"))?;

@@ -3,8 +3,10 @@
 // Test code: a panic (from unwrap) is how a test reports failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod common;
+
+use std::io::{self, BufRead, Read, Write};
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -12,14 +14,12 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use classroom::TIMEOUT;
+use common::{connect, serve};
 use socketserver::{
     Address, BaseServer, HandlerError, Request, RequestHandler, ServerCore, SocketServer, Stream,
     StreamRequestHandler, TCPServer, Tcp, TcpOptions, ThreadingMixIn, ThreadingTCPServer, Threads,
     Transport,
 };
-
-/// So long that a `shutdown` which waited for it would fail the test by its timeout.
-const FOREVER: Duration = Duration::from_secs(3600);
 
 /// Upper-cases lines; `fail` returns an error, `panic` panics, `wait` blocks until the
 /// test lets it go (through the `GATE` of the test that uses it).
@@ -40,41 +40,6 @@ impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for UpperLines {
         }
         Ok(())
     }
-}
-
-/// A test client: one connection, read line by line. Dropping it closes it.
-struct Client {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-fn connect(address: SocketAddr) -> Client {
-    let stream = TcpStream::connect_timeout(&address, TIMEOUT).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    let reader = BufReader::new(stream.try_clone().unwrap());
-    Client { stream, reader }
-}
-
-impl Client {
-    fn say(&mut self, text: &str) -> String {
-        self.stream
-            .write_all(format!("{text}\n").as_bytes())
-            .unwrap();
-        self.read_line()
-    }
-
-    /// One line, without its newline; empty when the server closed.
-    fn read_line(&mut self) -> String {
-        let mut reply = String::new();
-        self.reader.read_line(&mut reply).unwrap();
-        reply.trim_end().to_string()
-    }
-}
-
-/// `serve_forever` on its own thread, as Python's tests run it.
-fn serve<S: BaseServer>(server: &Arc<S>) -> JoinHandle<io::Result<()>> {
-    let server = Arc::clone(server);
-    thread::spawn(move || server.serve_forever(FOREVER))
 }
 
 /// `shutdown()` must return promptly (the loop's poll interval is an hour), and the

@@ -3,13 +3,15 @@
 // Test code: a panic (from unwrap) is how a test reports failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod common;
+
+use std::io::{self, BufRead, Read, Write};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
 use classroom::TIMEOUT;
+use common::{connect, serve};
 use socketserver::{
     BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp,
     ThreadPoolTCPServer,
@@ -31,52 +33,6 @@ impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for UpperLines {
         }
         Ok(())
     }
-}
-
-struct Client {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-fn connect(address: SocketAddr) -> Client {
-    let stream = TcpStream::connect_timeout(&address, TIMEOUT).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    let reader = BufReader::new(stream.try_clone().unwrap());
-    Client { stream, reader }
-}
-
-impl Client {
-    fn send(&mut self, text: &str) {
-        self.stream
-            .write_all(format!("{text}\n").as_bytes())
-            .unwrap();
-    }
-
-    fn read_line(&mut self) -> String {
-        let mut reply = String::new();
-        self.reader.read_line(&mut reply).unwrap();
-        reply.trim_end().to_string()
-    }
-
-    fn say(&mut self, text: &str) -> String {
-        self.send(text);
-        self.read_line()
-    }
-
-    /// A correct pool never answers here while every worker is busy, however long we
-    /// wait; a server without the cap answers at once.
-    fn hears_nothing_for(&mut self, wait: Duration) -> bool {
-        self.stream.set_read_timeout(Some(wait)).unwrap();
-        let mut byte = [0; 1];
-        let result = self.stream.peek(&mut byte);
-        self.stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-        matches!(result, Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut))
-    }
-}
-
-fn serve<S: BaseServer>(server: &Arc<S>) -> thread::JoinHandle<io::Result<()>> {
-    let server = Arc::clone(server);
-    thread::spawn(move || server.serve_forever(Duration::from_secs(3600)))
 }
 
 #[test]
