@@ -21,12 +21,14 @@ mod python;
 mod server;
 mod show;
 mod transcript;
+mod udp;
 
 pub use client::Client;
 pub use python::{python3, run_with_timeout};
 pub use server::ServerProcess;
 pub use show::show_bytes;
 pub use transcript::Transcript;
+pub use udp::UdpClient;
 
 use std::time::Duration;
 

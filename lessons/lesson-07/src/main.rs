@@ -1,0 +1,38 @@
+//! Lesson 07's server: the tutorial's ThreadingUDPServer, on the socketserver crate.
+
+use std::io::ErrorKind;
+use std::process::ExitCode;
+
+use clap::Parser;
+use lesson_07::{Address, serve};
+
+/// Lesson 07: a UDP server — datagrams, not connections.
+///
+/// Answers every datagram with a datagram of the same bytes upper-cased, sent back to
+/// the address it came from. Each datagram is handled on a thread of its own (what
+/// Python's socketserver.ThreadingUDPServer does). There are no connections: nothing
+/// to accept, nothing to close. Ctrl-C stops it cleanly. Start it, then in another
+/// terminal:
+///
+///     cargo run -p lesson-07 --bin lesson-07-client
+#[derive(Parser)]
+#[command(name = "lesson-07", version)]
+struct Cli {
+    #[command(flatten)]
+    address: Address,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match serve(&cli.address) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let Address { host, port } = &cli.address;
+            eprintln!("error: cannot serve on {host}:{port}: {error}");
+            if error.kind() == ErrorKind::AddrInUse {
+                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
