@@ -128,6 +128,7 @@ impl<T: Transport, H: 'static> SocketServer for Threading<T, H> {
     }
 }
 
+// ANCHOR: threading
 impl<T: Transport, H: RequestHandler<Self>> BaseServer for Threading<T, H> {
     type Handler = H;
 
@@ -163,6 +164,7 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadingMixIn for Threading<T, H> {
         &self.threads
     }
 }
+// ANCHOR_END: threading
 
 /// A server whose requests are served by a fixed pool of worker threads:
 /// `class ThreadPoolX(ThreadPoolMixIn, X)`, a mixin Python does not have.
@@ -319,6 +321,7 @@ impl<T: Transport, H: RequestHandler<Self>> ForkingMixIn for Forking<T, H> {
     }
 }
 
+// ANCHOR: aliases
 /// Python's `TCPServer`: one request at a time. MRO: `TCPServer -> BaseServer`.
 pub type TCPServer<H> = Serial<Tcp, H>;
 
@@ -333,6 +336,7 @@ pub type UDPServer<H> = Serial<Udp, H>;
 /// Python's `ThreadingUDPServer`: a thread per datagram.
 /// MRO: `ThreadingUDPServer -> ThreadingMixIn -> UDPServer -> TCPServer -> BaseServer`.
 pub type ThreadingUDPServer<H> = Threading<Udp, H>;
+// ANCHOR_END: aliases
 
 /// A TCP server with a fixed pool of worker threads (no Python counterpart).
 pub type ThreadPoolTCPServer<H> = Pooled<Tcp, H>;

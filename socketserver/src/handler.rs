@@ -44,6 +44,7 @@ impl std::error::Error for HandlerError {}
 /// The state a handler of base `B` works on, for server `S`: its `this`.
 pub type This<'a, S, H> = <<H as RequestHandler<S>>::Base as HandlerBase<S>>::State<'a>;
 
+// ANCHOR: request_handler
 /// A request handler: Python's subclass of `BaseRequestHandler` or
 /// `StreamRequestHandler`. A fresh one (`Default`) handles each request.
 pub trait RequestHandler<S: SocketServer>: Default + 'static {
@@ -69,6 +70,7 @@ pub trait RequestHandler<S: SocketServer>: Default + 'static {
         Ok(())
     }
 }
+// ANCHOR_END: request_handler
 
 /// A handler base class: builds the handler's state before `setup` and tears it down
 /// after `finish`.

@@ -61,6 +61,7 @@ impl Resolution {
     }
 }
 
+// ANCHOR: resolution
 /// The resolution of server type `S`: its MRO, and for each hook the layer that
 /// provides it.
 pub fn resolution<S: BaseServer>() -> Resolution {
@@ -81,6 +82,7 @@ pub fn resolution<S: BaseServer>() -> Resolution {
         hooks,
     }
 }
+// ANCHOR_END: resolution
 
 impl fmt::Display for Resolution {
     /// The table the book and `lesson-06 --explain` show.

@@ -63,8 +63,8 @@ mod udp;
 #[cfg(unix)]
 mod unix;
 
-#[cfg(unix)]
 pub use crate::closing::{Closing, closing};
+#[cfg(unix)]
 pub use crate::composed::{Forking, ForkingTCPServer, ForkingUDPServer};
 pub use crate::composed::{
     Pooled, Serial, TCPServer, ThreadPoolTCPServer, ThreadPoolUDPServer, Threading,

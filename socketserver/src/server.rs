@@ -27,6 +27,7 @@ pub type Request<S> = <<S as SocketServer>::Transport as Transport>::Request;
 /// A client's address, in the form the server's transport uses.
 pub type Address<S> = <<S as SocketServer>::Transport as Transport>::Address;
 
+// ANCHOR: socket_server
 /// The part of a server that knows its socket and nothing of handlers.
 ///
 /// It is separate from [`BaseServer`] so that a handler can say "I work with any
@@ -46,6 +47,7 @@ pub trait SocketServer: Send + Sync + Sized + 'static {
         self.core().transport().server_address()
     }
 }
+// ANCHOR_END: socket_server
 
 /// Python's `BaseServer`: the request loop (`serve_forever`, `handle_request`,
 /// `shutdown`) and every hook it calls, each with Python's default behaviour.
@@ -93,6 +95,7 @@ pub trait BaseServer: SocketServer {
         self.core().transport().get_request()
     }
 
+    // ANCHOR: default_hooks
     /// Python's `verify_request()`: should this request be served? When it returns
     /// false, the request is closed unserved (`shutdown_request`).
     fn verify_request(&self, _request: &Request<Self>, _client_address: &Address<Self>) -> bool {
@@ -111,6 +114,7 @@ pub trait BaseServer: SocketServer {
         self.core().record_hook("process_request", "BaseServer");
         serve_request(self, request, client_address);
     }
+    // ANCHOR_END: default_hooks
 
     /// Python's `finish_request()`: make a handler for the request and run its
     /// `setup`, `handle` and `finish`. A handler's error or panic comes back as a
@@ -178,6 +182,7 @@ pub trait BaseServer: SocketServer {
 
     // ---- The templates: call them, do not override them. ----
 
+    // ANCHOR: serve_forever
     /// Python's `serve_forever(poll_interval)`: handle requests until
     /// [`shutdown`](BaseServer::shutdown) is called (from another thread) or the
     /// server is closed.
@@ -202,6 +207,7 @@ pub trait BaseServer: SocketServer {
         }
         Ok(())
     }
+    // ANCHOR_END: serve_forever
 
     /// Python's `handle_request()`: wait for one request (at most
     /// [`timeout`](BaseServer::timeout), then
@@ -223,6 +229,7 @@ pub trait BaseServer: SocketServer {
         }
     }
 
+    // ANCHOR: handle_request_noblock
     /// Python's `_handle_request_noblock()`: the socket is ready; take the request,
     /// verify it, process it. A failed `get_request` (the client gave up) is ignored,
     /// as in Python.
@@ -236,6 +243,7 @@ pub trait BaseServer: SocketServer {
             self.shutdown_request(request);
         }
     }
+    // ANCHOR_END: handle_request_noblock
 
     /// Python's `shutdown()`: stop the `serve_forever` loop and wait until it has
     /// stopped. Call it from another thread than the one serving. Returns at once if
@@ -246,6 +254,7 @@ pub trait BaseServer: SocketServer {
     }
 }
 
+// ANCHOR: serve_request
 /// Serves one request where it stands: `finish_request`, `handle_error` if the
 /// handler failed, then `shutdown_request`, all late-bound. It is the body of
 /// `BaseServer.process_request`, and of what a mixin's thread runs
@@ -260,3 +269,4 @@ pub(crate) fn serve_request<S: BaseServer>(
     }
     server.shutdown_request(request);
 }
+// ANCHOR_END: serve_request

@@ -32,6 +32,7 @@ use crate::server::BaseServer;
 ///
 /// A process has one Ctrl-C handler: calling this twice is an error. The handler
 /// holds the server weakly, so it never keeps a dropped server alive.
+// ANCHOR: shutdown_on_ctrl_c
 pub fn shutdown_on_ctrl_c<S: BaseServer>(server: &Arc<S>) -> io::Result<()> {
     let server = Arc::downgrade(server);
     ctrlc::set_handler(move || {
@@ -41,3 +42,4 @@ pub fn shutdown_on_ctrl_c<S: BaseServer>(server: &Arc<S>) -> io::Result<()> {
     })
     .map_err(io::Error::other)
 }
+// ANCHOR_END: shutdown_on_ctrl_c

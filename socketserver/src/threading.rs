@@ -76,6 +76,7 @@ impl Threads {
     }
 }
 
+// ANCHOR: mixin
 /// Python's `ThreadingMixIn`: handle each request on a new thread.
 pub trait ThreadingMixIn: BaseServer {
     /// The mixin's state, kept in the server.
@@ -115,3 +116,4 @@ pub trait ThreadingMixIn: BaseServer {
         server.threads().join();
     }
 }
+// ANCHOR_END: mixin

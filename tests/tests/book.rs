@@ -44,8 +44,21 @@ fn check_include(chapter: &Path, argument: &str) -> Option<String> {
         .split(':')
         .all(|part| part.chars().all(|c| c.is_ascii_digit()));
     if is_line_range {
+        let lines: Vec<&str> = text.lines().collect();
         let last_line: usize = selector.split(':').filter_map(|n| n.parse().ok()).max()?;
-        return (last_line > text.lines().count()).then(|| format!("{path}: past its end"));
+        if last_line > lines.len() {
+            return Some(format!("{path}: past its end"));
+        }
+        // An insta snapshot is included from just after its header, which ends with
+        // `---`: if the header grows or shrinks, say so instead of showing it or
+        // dropping a line of the output.
+        let first_line: usize = selector.split(':').next()?.parse().ok()?;
+        if path.ends_with(".snap") && lines.get(first_line.wrapping_sub(2)) != Some(&"---") {
+            return Some(format!(
+                "{path}: line {first_line} is not the first after the header"
+            ));
+        }
+        return None;
     }
     let has_marker = |marker: &str| {
         text.lines().any(|line| {

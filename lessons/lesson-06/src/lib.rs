@@ -56,9 +56,11 @@ pub enum Mode {
     Pool,
 }
 
+// ANCHOR: max_line
 /// The longest piece of a line read at once. A longer line is answered in pieces, so
 /// a client that never sends a newline cannot make the server's memory grow.
 pub const MAX_LINE: usize = 64 * 1024;
+// ANCHOR_END: max_line
 
 /// The reply: the bytes upper-cased as Python's `bytes.upper()` does it.
 pub fn upper(line: &[u8]) -> Vec<u8> {
