@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -14,33 +14,11 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use classroom::TIMEOUT;
-use common::{connect, serve};
+use common::{UpperLines, connect, serve};
 use socketserver::{
-    Address, BaseServer, HandlerError, Request, RequestHandler, ServerCore, SocketServer, Stream,
-    StreamRequestHandler, TCPServer, Tcp, TcpOptions, ThreadingMixIn, ThreadingTCPServer, Threads,
-    Transport,
+    Address, BaseServer, HandlerError, Request, ServerCore, SocketServer, TCPServer, Tcp,
+    TcpOptions, ThreadingMixIn, ThreadingTCPServer, Threads, Transport,
 };
-
-/// Upper-cases lines; `fail` returns an error, `panic` panics, `wait` blocks until the
-/// test lets it go (through the `GATE` of the test that uses it).
-#[derive(Default)]
-struct UpperLines;
-
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for UpperLines {
-    type Base = StreamRequestHandler;
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
-        let mut line = String::new();
-        while this.rfile.read_line(&mut line)? > 0 {
-            match line.trim() {
-                "fail" => return Err(io::Error::other("asked to fail")),
-                "panic" => panic!("asked to panic"),
-                _ => this.wfile.write_all(line.to_ascii_uppercase().as_bytes())?,
-            }
-            line.clear();
-        }
-        Ok(())
-    }
-}
 
 /// `shutdown()` must return promptly (the loop's poll interval is an hour), and the
 /// loop must end cleanly. Bounded, so a hang fails in seconds.

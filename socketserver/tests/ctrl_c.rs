@@ -4,33 +4,13 @@
 // Test code: a panic (from unwrap) is how a test reports failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::Command;
 
 use classroom::{ServerProcess, TIMEOUT};
-
-/// `cargo test` builds the examples next to the test binaries:
-/// target/debug/deps/ctrl_c-… → target/debug/examples/upper.
-fn example(name: &str) -> Command {
-    let deps = std::env::current_exe().unwrap();
-    let path: PathBuf = deps
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test`, which builds the examples",
-        path.display()
-    );
-    let mut command = Command::new(path);
-    command.args(["--port", "0"]);
-    command
-}
+use common::example;
 
 #[test]
 fn ctrl_c_returns_from_serve_forever_and_waits_for_the_connected_client() {

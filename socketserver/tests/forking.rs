@@ -6,30 +6,17 @@
 // Test code: a panic (from unwrap) is how a test reports failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 use classroom::{ServerProcess, TIMEOUT};
+use common::example;
 
 fn forking_server() -> ServerProcess {
-    let deps = std::env::current_exe().unwrap();
-    let path: PathBuf = deps
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/forking");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test`, which builds the examples",
-        path.display()
-    );
-    let mut command = Command::new(path);
-    command.args(["--port", "0"]);
-    ServerProcess::start(command)
+    ServerProcess::start(example("forking"))
 }
 
 struct Client {

@@ -5,35 +5,14 @@
 
 mod common;
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::Read;
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
 use classroom::TIMEOUT;
-use common::{connect, serve};
-use socketserver::{
-    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp,
-    ThreadPoolTCPServer,
-};
-
-#[derive(Default)]
-struct UpperLines;
-
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for UpperLines {
-    type Base = StreamRequestHandler;
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
-        let mut line = String::new();
-        while this.rfile.read_line(&mut line)? > 0 {
-            if line.trim() == "panic" {
-                panic!("asked to panic");
-            }
-            this.wfile.write_all(line.to_ascii_uppercase().as_bytes())?;
-            line.clear();
-        }
-        Ok(())
-    }
-}
+use common::{UpperLines, connect, serve};
+use socketserver::{BaseServer, SocketServer, ThreadPoolTCPServer};
 
 #[test]
 fn at_most_workers_requests_are_served_at_once() {

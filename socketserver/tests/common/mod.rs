@@ -9,7 +9,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use classroom::TIMEOUT;
-use socketserver::BaseServer;
+use socketserver::{BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp};
 
 /// A test client: one connection, read line by line. Dropping it closes it.
 pub struct Client {
@@ -62,4 +62,47 @@ pub const FOREVER: Duration = Duration::from_secs(3600);
 pub fn serve<S: BaseServer>(server: &Arc<S>) -> JoinHandle<io::Result<()>> {
     let server = Arc::clone(server);
     thread::spawn(move || server.serve_forever(FOREVER))
+}
+
+/// Upper-cases lines; a line `fail` returns an error, `panic` panics, so tests can
+/// check what reaches `handle_error`.
+#[derive(Default)]
+pub struct UpperLines;
+
+impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for UpperLines {
+    type Base = StreamRequestHandler;
+    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+        let mut line = String::new();
+        while this.rfile.read_line(&mut line)? > 0 {
+            match line.trim() {
+                "fail" => return Err(io::Error::other("asked to fail")),
+                "panic" => panic!("asked to panic"),
+                _ => this.wfile.write_all(line.to_ascii_uppercase().as_bytes())?,
+            }
+            line.clear();
+        }
+        Ok(())
+    }
+}
+
+/// One of the crate's examples, to run as a server process on a free port.
+/// `cargo test` builds the examples next to the test binaries:
+/// target/debug/deps/<test> -> target/debug/examples/<name>.
+pub fn example(name: &str) -> std::process::Command {
+    let deps = std::env::current_exe().unwrap();
+    let path = deps
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test`, which builds the examples",
+        path.display()
+    );
+    let mut command = std::process::Command::new(path);
+    command.args(["--port", "0"]);
+    command
 }
