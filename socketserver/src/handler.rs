@@ -78,9 +78,6 @@ pub trait HandlerBase<S: SocketServer>: 'static {
     /// What the handler works on (Python's attributes of `self`).
     type State<'a>;
 
-    /// The Python class this base stands for, for the inspector.
-    const LAYER: &'static str;
-
     /// The base's `setup()`.
     fn setup<'a, H: RequestHandler<S, Base = Self>>(
         request: &'a Request<S>,
@@ -108,7 +105,6 @@ pub struct Base<'a, S: SocketServer> {
 
 impl<S: SocketServer> HandlerBase<S> for BaseRequestHandler {
     type State<'a> = Base<'a, S>;
-    const LAYER: &'static str = "BaseRequestHandler";
 
     fn setup<'a, H: RequestHandler<S, Base = Self>>(
         request: &'a Request<S>,
@@ -184,7 +180,6 @@ where
     for<'b> &'b Request<S>: Read + Write,
 {
     type State<'a> = Stream<'a, S>;
-    const LAYER: &'static str = "StreamRequestHandler";
 
     fn setup<'a, H: RequestHandler<S, Base = Self>>(
         connection: &'a Request<S>,
@@ -292,7 +287,6 @@ where
     <Request<S> as AsDatagram>::Socket: DatagramSocket<Address = Address<S>>,
 {
     type State<'a> = DatagramState<'a, S>;
-    const LAYER: &'static str = "DatagramRequestHandler";
 
     fn setup<'a, H: RequestHandler<S, Base = Self>>(
         request: &'a Request<S>,
