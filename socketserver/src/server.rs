@@ -247,7 +247,8 @@ pub trait BaseServer: SocketServer {
 
     /// Python's `shutdown()`: stop the `serve_forever` loop and wait until it has
     /// stopped. Call it from another thread than the one serving. Returns at once if
-    /// no loop is running.
+    /// no loop is running (where Python would wait forever); as in Python, the
+    /// request then stands, and the next `serve_forever` stops at once.
     fn shutdown(&self) {
         self.core().record_hook("shutdown", "BaseServer");
         self.core().shutdown();

@@ -21,7 +21,7 @@ use crate::transport::lock;
 
 /// The threading mixin's state: Python's `daemon_threads`, `block_on_close` and
 /// `_threads`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Threads {
     /// Python's `daemon_threads`: if true, `server_close` does not wait for request
     /// threads (they are not even remembered).
@@ -30,6 +30,14 @@ pub struct Threads {
     /// request thread to finish.
     pub block_on_close: bool,
     running: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Default for Threads {
+    /// Python's defaults, as [`Threads::new`]: a derived `Default` would turn
+    /// `block_on_close` off, and `server_close` would stop waiting for threads.
+    fn default() -> Threads {
+        Threads::new()
+    }
 }
 
 impl Threads {
