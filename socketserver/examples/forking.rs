@@ -1,7 +1,9 @@
 //! A line upper-caser on `ForkingTCPServer`: every connection is served by a child
-//! process, which logs its pid. The crate's forking tests drive it.
+//! process, which logs its pid. With `--udp`, a datagram upper-caser on
+//! `ForkingUDPServer`: every datagram is served by a child. The crate's forking
+//! tests drive it.
 //!
-//!     cargo run -p socketserver --example forking -- [--port PORT]
+//!     cargo run -p socketserver --example forking -- [--udp] [--port PORT]
 //!
 //! It stays single-threaded (no Ctrl-C handler thread) because it forks: Ctrl-C
 //! simply ends it. A line `panic` makes the child's handler panic, to show that the
@@ -13,7 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use socketserver::{
-    BaseServer, ForkingTCPServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp,
+    BaseServer, DatagramRequestHandler, DatagramState, ForkingTCPServer, ForkingUDPServer,
+    RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, Udp,
 };
 
 #[derive(Default)]
@@ -40,6 +43,27 @@ impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
     }
 }
 
+/// Python: class UpperDatagram(DatagramRequestHandler), run in a child per datagram.
+#[derive(Default)]
+struct UpperDatagram;
+
+impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for UpperDatagram {
+    type Base = DatagramRequestHandler;
+
+    fn handle(&mut self, this: &mut DatagramState<'_, S>) -> io::Result<()> {
+        println!(
+            "child {} serving {}",
+            std::process::id(),
+            this.client_address
+        );
+        if this.packet == b"panic" {
+            panic!("asked to panic");
+        }
+        this.wfile = this.packet.to_ascii_uppercase();
+        Ok(())
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let port = args
@@ -47,21 +71,25 @@ fn main() -> ExitCode {
         .position(|arg| arg == "--port")
         .and_then(|i| args.get(i + 1))
         .map_or("8888", String::as_str);
-    let server = match ForkingTCPServer::<Upper>::new(format!("127.0.0.1:{port}")) {
-        Ok(server) => Arc::new(server),
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
+    let address = format!("127.0.0.1:{port}");
+    let served = if args.iter().any(|arg| arg == "--udp") {
+        ForkingUDPServer::<UpperDatagram>::new(address).and_then(|server| serve(&Arc::new(server)))
+    } else {
+        ForkingTCPServer::<Upper>::new(address).and_then(|server| serve(&Arc::new(server)))
     };
-    println!("listening on {}", server.server_address());
-    println!("parent {}", std::process::id());
-    // A short poll interval: children are reaped on every turn of the loop.
-    match server.serve_forever(Duration::from_millis(50)) {
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Announces the server and serves until the process is killed.
+fn serve<S: BaseServer>(server: &Arc<S>) -> io::Result<()> {
+    println!("listening on {:?}", server.server_address());
+    println!("parent {}", std::process::id());
+    // A short poll interval: children are reaped on every turn of the loop.
+    server.serve_forever(Duration::from_millis(50))
 }

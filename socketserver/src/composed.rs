@@ -61,6 +61,33 @@ use crate::udp::Udp;
 /// `TCPServer` or `UDPServer` itself.
 ///
 /// MRO: the transport's classes, then `BaseServer`. No hook is replaced.
+///
+/// Python's `bind_and_activate=False`: create the socket, adjust it, then bind and
+/// listen yourself, and serve on it:
+///
+/// ```
+/// use socketserver::{SocketServer, TCPServer, Tcp, TcpOptions};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// let options = TcpOptions { request_queue_size: 64, ..TcpOptions::default() };
+/// let transport = Tcp::new("127.0.0.1:0", options)?;
+/// transport.server_bind()?;
+/// transport.server_activate()?;
+/// let server = TCPServer::<Upper>::from_transport(transport);
+/// assert_ne!(server.server_address().port(), 0);
+/// # Ok(()) }
+/// ```
+///
+/// Serving one request: see [`BaseServer::handle_request`].
 pub struct Serial<T: Transport, H> {
     core: ServerCore<T>,
     handler: PhantomData<fn() -> H>,
@@ -98,6 +125,41 @@ impl<T: Transport, H: RequestHandler<Self>> BaseServer for Serial<T, H> {
 /// `class ThreadingX(ThreadingMixIn, X)` for any transport `X`.
 ///
 /// MRO: `ThreadingX -> ThreadingMixIn -> X -> ... -> BaseServer`.
+///
+/// With daemon threads, `server_close` does not wait for requests still being served:
+///
+/// ```
+/// use std::io::{BufRead, BufReader, Write};
+/// use std::net::TcpStream;
+/// use std::sync::Arc;
+/// use socketserver::{BaseServer, SocketServer, ThreadingMixIn, ThreadingTCPServer};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let mut server = ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?;
+/// server.threads_mut().daemon_threads = true;
+/// let server = Arc::new(server);
+///
+/// let mut client = TcpStream::connect(server.server_address())?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.write_all(b"on a thread\n")?;
+/// server.handle_request()?; // starts the request's thread and returns
+/// let mut reply = String::new();
+/// BufReader::new(&client).read_line(&mut reply)?;
+/// assert_eq!(reply, "ON A THREAD\n");
+/// assert!(server.threads().is_empty()); // daemon threads are not remembered
+/// server.server_close();
+/// # Ok(()) }
+/// ```
 pub struct Threading<T: Transport, H> {
     core: ServerCore<T>,
     threads: Threads,
@@ -170,6 +232,50 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadingMixIn for Threading<T, H> {
 /// `class ThreadPoolX(ThreadPoolMixIn, X)`, a mixin Python does not have.
 ///
 /// MRO: `ThreadPoolX -> ThreadPoolMixIn -> X -> ... -> BaseServer`.
+///
+/// Three clients at once, served by two workers:
+///
+/// ```
+/// use std::io::{BufRead, BufReader, Write};
+/// use std::net::TcpStream;
+/// use std::sync::Arc;
+/// use std::thread;
+/// use std::time::Duration;
+/// use socketserver::{BaseServer, SocketServer, ThreadPoolTCPServer};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let server = Arc::new(ThreadPoolTCPServer::<Upper>::new("127.0.0.1:0")?.with_workers(2));
+/// let serving = thread::spawn({
+///     let server = Arc::clone(&server);
+///     move || server.serve_forever(Duration::from_millis(500))
+/// });
+///
+/// let clients: Vec<TcpStream> = (0..3)
+///     .map(|_| TcpStream::connect(server.server_address()))
+///     .collect::<Result<_, _>>()?;
+/// for (n, mut client) in clients.into_iter().enumerate() {
+/// #   client.set_read_timeout(ten_seconds)?;
+///     writeln!(client, "client {n}")?;
+///     let mut reply = String::new();
+///     BufReader::new(&client).read_line(&mut reply)?;
+///     assert_eq!(reply, format!("CLIENT {n}\n"));
+/// }
+///
+/// server.shutdown();
+/// serving.join().expect("the serving thread panicked")?;
+/// server.server_close(); // serves what is queued, then stops the workers
+/// # Ok(()) }
+/// ```
 pub struct Pooled<T: Transport, H> {
     core: ServerCore<T>,
     pool: Pool<T::Request, T::Address>,
@@ -241,6 +347,31 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadPoolMixIn for Pooled<T, H> {
 ///
 /// MRO: `ForkingX -> ForkingMixIn -> X -> ... -> BaseServer`.
 #[cfg(unix)]
+/// Fork only from a process with one thread (see [`ForkingMixIn`]), so this
+/// example is compiled, not run here; `cargo run -p socketserver --example forking`
+/// runs a complete one.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use socketserver::{BaseServer, ForkingTCPServer};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// let mut server = ForkingTCPServer::<Upper>::new("127.0.0.1:8888")?;
+/// server.children_mut().max_children = 8; // at most 8 requests at once
+/// let server = Arc::new(server);
+/// server.serve_forever(Duration::from_millis(500))?;
+/// # Ok(()) }
+/// ```
 pub struct Forking<T: Transport, H> {
     core: ServerCore<T>,
     children: Children,

@@ -18,6 +18,10 @@ use crate::transport::{Transport, lock};
 const SOCKET_KEY: usize = 0;
 
 /// A server's transport plus the shared state of `serve_forever` and `shutdown`.
+///
+/// A composed server has one; a server type of your own holds one and returns it
+/// from [`SocketServer::core`](crate::SocketServer::core), as the example of
+/// [`BaseServer`](crate::BaseServer) shows.
 pub struct ServerCore<T: Transport> {
     transport: T,
     /// Python's `__shutdown_request`: the loop should stop.
@@ -52,6 +56,40 @@ impl<T: Transport> ServerCore<T> {
 
     /// Starts recording which layer runs each hook, for checking a composed type's
     /// [resolution](crate::resolution) against what really happens.
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader, Write};
+    /// use std::net::TcpStream;
+    /// use std::sync::Arc;
+    /// use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
+    /// # use std::io::{BufRead as _, Write as _};
+    /// # #[derive(Default)] struct Upper;
+    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+    /// #     type Base = socketserver::StreamRequestHandler;
+    /// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+    /// #         let mut line = Vec::new();
+    /// #         this.rfile.read_until(b'\n', &mut line)?;
+    /// #         this.wfile.write_all(&line.to_ascii_uppercase())
+    /// #     }
+    /// # }
+    /// # fn main() -> std::io::Result<()> {
+    /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+    /// let server = Arc::new(ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?);
+    /// server.core().record_hooks();
+    ///
+    /// let mut client = TcpStream::connect(server.server_address())?;
+    /// # client.set_read_timeout(ten_seconds)?;
+    /// client.write_all(b"watch me\n")?;
+    /// server.handle_request()?;
+    /// BufReader::new(&client).read_line(&mut String::new())?;
+    /// server.server_close(); // waits for the request's thread
+    ///
+    /// let ran = server.core().recorded_hooks();
+    /// assert!(ran.contains(&("process_request", "ThreadingMixIn")));
+    /// assert!(ran.contains(&("finish_request", "BaseServer")));
+    /// assert!(ran.contains(&("get_request", "TCPServer")));
+    /// # Ok(()) }
+    /// ```
     pub fn record_hooks(&self) {
         self.recording.store(true, Ordering::SeqCst);
     }

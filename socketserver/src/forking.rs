@@ -25,6 +25,15 @@ use crate::transport::lock;
 /// The forking mixin's state: Python's `max_children`, `block_on_close` and
 /// `active_children`.
 #[derive(Debug)]
+/// ```
+/// use socketserver::Children;
+///
+/// let children = Children::default();
+/// assert_eq!(children.max_children, 40);
+/// assert_eq!(children.active(), 0);
+/// ```
+///
+/// A forking server's are set with [`Forking::children_mut`](crate::Forking::children_mut).
 pub struct Children {
     /// Python's `max_children` (40): at this many running children, wait for one to
     /// finish before forking another.
@@ -52,6 +61,13 @@ impl Children {
 }
 
 /// Python's `ForkingMixIn`.
+///
+/// The composed [`Forking`](crate::Forking) server takes it (its example shows
+/// one in use); a server of your own names it for `process_request`,
+/// `handle_timeout`, `service_actions` and `server_close`, as
+/// [`Forking`](crate::Forking)'s `impl BaseServer` does.
+/// `cargo run -p socketserver --example forking` runs one: the example is a program,
+/// not a doctest, because a forking server must run in a process with one thread.
 pub trait ForkingMixIn: BaseServer {
     /// The mixin's state, kept in the server.
     fn children(&self) -> &Children;

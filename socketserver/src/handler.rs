@@ -23,6 +23,18 @@ use crate::udp::Datagram;
 
 /// A handler's failure, as [`BaseServer::handle_error`] receives it.
 #[derive(Debug)]
+/// ```
+/// use std::io;
+/// use socketserver::HandlerError;
+///
+/// let failed = HandlerError::Io(io::Error::new(io::ErrorKind::InvalidData, "not a number"));
+/// assert_eq!(failed.to_string(), "I/O error: not a number");
+/// let panicked = HandlerError::Panic("index out of bounds".to_string());
+/// assert_eq!(panicked.to_string(), "the handler panicked: index out of bounds");
+/// ```
+///
+/// A server of your own receives it in its
+/// [`handle_error`](BaseServer::handle_error) override.
 pub enum HandlerError {
     /// `setup`, `handle` or `finish` returned an I/O error.
     Io(io::Error),
@@ -42,11 +54,83 @@ impl fmt::Display for HandlerError {
 impl std::error::Error for HandlerError {}
 
 /// The state a handler of base `B` works on, for server `S`: its `this`.
+///
+/// A handler can name its `this` either way:
+///
+/// ```
+/// use std::io::{self, BufRead};
+/// use socketserver::{RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, This};
+///
+/// #[derive(Default)]
+/// struct Quiet;
+///
+/// impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Quiet {
+///     type Base = StreamRequestHandler;
+///     // `This<'_, S, Self>` is `Stream<'_, S>`, the state of `StreamRequestHandler`.
+///     fn handle(&mut self, this: &mut This<'_, S, Self>) -> io::Result<()> {
+///         let stream: &mut Stream<'_, S> = this;
+///         stream.rfile.read_line(&mut String::new())?;
+///         Ok(())
+///     }
+/// }
+/// ```
 pub type This<'a, S, H> = <<H as RequestHandler<S>>::Base as HandlerBase<S>>::State<'a>;
 
-// ANCHOR: request_handler
 /// A request handler: Python's subclass of `BaseRequestHandler` or
 /// `StreamRequestHandler`. A fresh one (`Default`) handles each request.
+///
+/// `finish` runs even when `handle` fails, as in Python's `try: handle() finally:
+/// finish()`; the failure then reaches the server's
+/// [`handle_error`](BaseServer::handle_error):
+///
+/// ```
+/// use std::io::{self, BufRead, Read, Write};
+/// use std::net::TcpStream;
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::time::Duration;
+/// use socketserver::{BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp,
+///                    TCPServer};
+///
+/// static FINISHED: AtomicUsize = AtomicUsize::new(0);
+///
+/// #[derive(Default)]
+/// struct Numbers;
+///
+/// impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Numbers {
+///     type Base = StreamRequestHandler;
+///     // A client that sends nothing for 5 seconds is dropped.
+///     const TIMEOUT: Option<Duration> = Some(Duration::from_secs(5));
+///
+///     fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+///         let mut line = String::new();
+///         this.rfile.read_line(&mut line)?;
+///         let n: i64 = line.trim().parse().map_err(io::Error::other)?;
+///         writeln!(this.wfile, "{}", n * 2)
+///     }
+///
+///     fn finish(&mut self, _this: &mut Stream<'_, S>) -> io::Result<()> {
+///         FINISHED.fetch_add(1, Ordering::SeqCst);
+///         Ok(())
+///     }
+/// }
+///
+/// # fn main() -> io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let server = Arc::new(TCPServer::<Numbers>::new("127.0.0.1:0")?);
+/// for (sent, expected) in [("21\n", "42\n"), ("many\n", "")] {
+///     let mut client = TcpStream::connect(server.server_address())?;
+/// #   client.set_read_timeout(ten_seconds)?;
+///     client.write_all(sent.as_bytes())?;
+///     server.handle_request()?; // "many" is not a number: handle_error prints why
+///     let mut reply = String::new();
+///     client.read_to_string(&mut reply)?;
+///     assert_eq!(reply, expected);
+/// }
+/// assert_eq!(FINISHED.load(Ordering::SeqCst), 2);
+/// # Ok(()) }
+/// ```
+// ANCHOR: request_handler
 pub trait RequestHandler<S: SocketServer>: Default + 'static {
     /// The base class: [`BaseRequestHandler`] or [`StreamRequestHandler`].
     type Base: HandlerBase<S>;
@@ -74,6 +158,57 @@ pub trait RequestHandler<S: SocketServer>: Default + 'static {
 
 /// A handler base class: builds the handler's state before `setup` and tears it down
 /// after `finish`.
+///
+/// The crate's three bases implement it; you write one to make a base class of your
+/// own, as Python's `class Greeting(BaseRequestHandler)` that every handler of a
+/// protocol then subclasses. This one greets each client before the handler runs:
+///
+/// ```
+/// use std::io::{self, Read, Write};
+/// use std::net::{SocketAddr, TcpStream};
+/// use std::sync::Arc;
+/// use socketserver::{Base, BaseServer, HandlerBase, RequestHandler, SocketServer, Tcp, TCPServer};
+///
+/// struct Greeting;
+///
+/// impl<S: SocketServer<Transport = Tcp>> HandlerBase<S> for Greeting {
+///     type State<'a> = Base<'a, S>;
+///
+///     fn setup<'a, H: RequestHandler<S, Base = Self>>(
+///         request: &'a TcpStream,
+///         client_address: &'a SocketAddr,
+///         server: &'a Arc<S>,
+///     ) -> io::Result<Base<'a, S>> {
+///         (&*request).write_all(b"welcome\n")?;
+///         Ok(Base { request, client_address, server })
+///     }
+///
+///     fn finish(_this: &mut Base<'_, S>) -> io::Result<()> {
+///         Ok(())
+///     }
+/// }
+///
+/// #[derive(Default)]
+/// struct Bye;
+///
+/// impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Bye {
+///     type Base = Greeting;
+///     fn handle(&mut self, this: &mut Base<'_, S>) -> io::Result<()> {
+///         this.request.write_all(b"bye\n")
+///     }
+/// }
+///
+/// # fn main() -> io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let server = Arc::new(TCPServer::<Bye>::new("127.0.0.1:0")?);
+/// let mut client = TcpStream::connect(server.server_address())?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// server.handle_request()?;
+/// let mut reply = String::new();
+/// client.read_to_string(&mut reply)?;
+/// assert_eq!(reply, "welcome\nbye\n");
+/// # Ok(()) }
+/// ```
 pub trait HandlerBase<S: SocketServer>: 'static {
     /// What the handler works on (Python's attributes of `self`).
     type State<'a>;
@@ -90,10 +225,47 @@ pub trait HandlerBase<S: SocketServer>: 'static {
 }
 
 /// Python's `BaseRequestHandler`: the request as the transport gave it.
+///
+/// Its handler works on the raw request, a [`Base`]: for TCP, the connection itself.
+///
+/// ```
+/// use std::io::{self, Read, Write};
+/// use std::net::{Shutdown, TcpStream};
+/// use std::sync::Arc;
+/// use socketserver::{Base, BaseRequestHandler, BaseServer, RequestHandler, SocketServer, Tcp,
+///                    TCPServer};
+///
+/// /// Python: class Echo(BaseRequestHandler), with self.request.recv / sendall.
+/// #[derive(Default)]
+/// struct Echo;
+///
+/// impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Echo {
+///     type Base = BaseRequestHandler;
+///     fn handle(&mut self, this: &mut Base<'_, S>) -> io::Result<()> {
+///         let mut data = [0; 1024];
+///         let received = this.request.read(&mut data)?;
+///         this.request.write_all(&data[..received])
+///     }
+/// }
+///
+/// # fn main() -> io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let server = Arc::new(TCPServer::<Echo>::new("127.0.0.1:0")?);
+/// let mut client = TcpStream::connect(server.server_address())?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.write_all(b"no newline needed")?;
+/// server.handle_request()?;
+/// let mut reply = String::new();
+/// client.read_to_string(&mut reply)?;
+/// assert_eq!(reply, "no newline needed");
+/// # Ok(()) }
+/// ```
 pub struct BaseRequestHandler;
 
 /// What a [`BaseRequestHandler`] works on: Python's `self.request`,
 /// `self.client_address` and `self.server`.
+///
+/// Example: see [`BaseRequestHandler`].
 pub struct Base<'a, S: SocketServer> {
     /// The request: the connection for TCP.
     pub request: &'a Request<S>,
@@ -125,9 +297,60 @@ impl<S: SocketServer> HandlerBase<S> for BaseRequestHandler {
 
 /// Python's `StreamRequestHandler`: the connection as a buffered `rfile` to read
 /// lines from and a `wfile` to write to.
+///
+/// ```
+/// use std::io::{self, BufRead, Read, Write};
+/// use std::net::TcpStream;
+/// use std::sync::Arc;
+/// use socketserver::{BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp,
+///                    TCPServer};
+///
+/// /// Python: class Numbered(StreamRequestHandler), numbering the lines it reads.
+/// #[derive(Default)]
+/// struct Numbered;
+///
+/// impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Numbered {
+///     type Base = StreamRequestHandler;
+///     fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+///         for (n, line) in (&mut this.rfile).lines().enumerate() {
+///             writeln!(this.wfile, "{}: {}", n + 1, line?)?;
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// # fn main() -> io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let server = Arc::new(TCPServer::<Numbered>::new("127.0.0.1:0")?);
+/// let mut client = TcpStream::connect(server.server_address())?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.write_all(b"first\nsecond\n")?;
+/// client.shutdown(std::net::Shutdown::Write)?; // no more lines: handle's loop ends
+/// server.handle_request()?;
+/// let mut reply = String::new();
+/// client.read_to_string(&mut reply)?;
+/// assert_eq!(reply, "1: first\n2: second\n");
+/// # Ok(()) }
+/// ```
 pub struct StreamRequestHandler;
 
 /// A connected stream socket, as [`StreamRequestHandler`] needs it: TCP or Unix.
+///
+/// `TcpStream` and, on Unix, `UnixStream` implement it:
+///
+/// ```
+/// use std::net::{TcpListener, TcpStream};
+/// use std::time::Duration;
+/// use socketserver::Connection;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let client = TcpStream::connect(listener.local_addr()?)?;
+/// client.set_timeout(Some(Duration::from_secs(5)))?;
+/// client.disable_nagle_algorithm()?;
+/// assert!(client.nodelay()?);
+/// # Ok(()) }
+/// ```
 pub trait Connection: Send + Sync + 'static {
     /// Python's `connection.settimeout()`: reads and writes that wait longer fail.
     fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
@@ -160,6 +383,8 @@ impl Connection for std::os::unix::net::UnixStream {
 }
 
 /// What a [`StreamRequestHandler`] works on.
+///
+/// Example: see [`StreamRequestHandler`].
 pub struct Stream<'a, S: SocketServer> {
     /// Python's `self.connection` (the same socket as `self.request`).
     pub connection: &'a Request<S>,
@@ -209,9 +434,57 @@ where
 
 /// Python's `DatagramRequestHandler`: the packet as `rfile`, and a `wfile` whose
 /// bytes are sent back to the client when the handler finishes.
+///
+/// ```
+/// use std::io::{self, Read};
+/// use std::net::UdpSocket;
+/// use std::sync::Arc;
+/// use socketserver::{BaseServer, DatagramRequestHandler, DatagramState, RequestHandler,
+///                    SocketServer, Udp, UDPServer};
+///
+/// /// Python: class Reverse(DatagramRequestHandler), writing the reply to self.wfile.
+/// #[derive(Default)]
+/// struct Reverse;
+///
+/// impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for Reverse {
+///     type Base = DatagramRequestHandler;
+///     fn handle(&mut self, this: &mut DatagramState<'_, S>) -> io::Result<()> {
+///         let mut packet = Vec::new();
+///         this.rfile.read_to_end(&mut packet)?;
+///         packet.reverse();
+///         this.wfile = packet; // sent back when the handler finishes
+///         Ok(())
+///     }
+/// }
+///
+/// # fn main() -> io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let server = Arc::new(UDPServer::<Reverse>::new("127.0.0.1:0")?);
+/// let client = UdpSocket::bind("127.0.0.1:0")?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.send_to(b"stressed", server.server_address())?;
+/// server.handle_request()?;
+/// let mut reply = [0; 64];
+/// let (received, _) = client.recv_from(&mut reply)?;
+/// assert_eq!(&reply[..received], b"desserts");
+/// # Ok(()) }
+/// ```
 pub struct DatagramRequestHandler;
 
 /// A datagram socket a reply can be sent on: UDP or Unix.
+///
+/// ```
+/// use std::net::UdpSocket;
+/// use socketserver::DatagramSocket;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let server_socket = UdpSocket::bind("127.0.0.1:0")?;
+/// let client = UdpSocket::bind("127.0.0.1:0")?;
+/// DatagramSocket::send_to(&server_socket, b"pong", &client.local_addr()?)?;
+/// let mut reply = [0; 8];
+/// assert_eq!(client.recv(&mut reply)?, 4);
+/// # Ok(()) }
+/// ```
 pub trait DatagramSocket: Send + Sync + 'static {
     /// The peer's address type.
     type Address;
@@ -243,6 +516,8 @@ impl DatagramSocket for std::os::unix::net::UnixDatagram {
 }
 
 /// What a [`DatagramRequestHandler`] works on.
+///
+/// Example: see [`DatagramRequestHandler`].
 pub struct DatagramState<'a, S: SocketServer>
 where
     Request<S>: AsDatagram,
@@ -262,6 +537,18 @@ where
 }
 
 /// A datagram request: Python's `(data, socket)`.
+///
+/// ```
+/// use std::net::UdpSocket;
+/// use std::sync::Arc;
+/// use socketserver::{AsDatagram, Datagram};
+///
+/// # fn main() -> std::io::Result<()> {
+/// let request = Datagram { data: b"ping".to_vec(), socket: Arc::new(UdpSocket::bind("127.0.0.1:0")?) };
+/// assert_eq!(request.data(), b"ping");
+/// assert!(request.socket().local_addr()?.ip().is_loopback());
+/// # Ok(()) }
+/// ```
 pub trait AsDatagram: Send + 'static {
     /// The socket the datagram came in on.
     type Socket: DatagramSocket;

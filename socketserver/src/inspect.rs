@@ -44,6 +44,24 @@ enum Default {
 
 /// How a composed server resolves each hook: what [`resolution`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// It prints as the inspector's table:
+///
+/// ```
+/// use socketserver::{resolution, ThreadingTCPServer};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// let table = resolution::<ThreadingTCPServer<Upper>>().to_string();
+/// assert!(table.contains("process_request"));
+/// println!("{table}");
+/// ```
 pub struct Resolution {
     /// Python's `__mro__`, the type itself first.
     pub mro: Vec<String>,
@@ -61,9 +79,28 @@ impl Resolution {
     }
 }
 
-// ANCHOR: resolution
 /// The resolution of server type `S`: its MRO, and for each hook the layer that
 /// provides it.
+///
+/// ```
+/// use socketserver::{resolution, ThreadingTCPServer};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// let threading = resolution::<ThreadingTCPServer<Upper>>();
+/// assert_eq!(threading.mro, ["ThreadingTCPServer", "ThreadingMixIn", "TCPServer", "BaseServer"]);
+/// assert_eq!(threading.provider("process_request"), Some("ThreadingMixIn"));
+/// assert_eq!(threading.provider("get_request"), Some("TCPServer"));
+/// assert_eq!(threading.provider("verify_request"), Some("BaseServer"));
+/// ```
+// ANCHOR: resolution
 pub fn resolution<S: BaseServer>() -> Resolution {
     let hooks = HOOKS
         .iter()

@@ -21,6 +21,16 @@ use crate::transport::lock;
 /// The pool mixin's state: how many workers, and once started, the queue and the
 /// workers.
 #[derive(Debug)]
+/// ```
+/// use std::net::{SocketAddr, TcpStream};
+/// use socketserver::Pool;
+///
+/// let pool = Pool::<TcpStream, SocketAddr>::new(0);
+/// assert_eq!(pool.workers(), 1); // at least one
+/// assert!(Pool::<TcpStream, SocketAddr>::default().workers() >= 5);
+/// ```
+///
+/// A pooled server's is set with [`Pooled::with_workers`](crate::Pooled::with_workers).
 pub struct Pool<R, A> {
     workers: usize,
     running: Mutex<Option<Running<R, A>>>,
@@ -58,6 +68,55 @@ impl<R, A> Default for Pool<R, A> {
 }
 
 /// A thread-pool mixin, in the style of Python's mixins.
+///
+/// A server of your own takes it as it would take [`ThreadingMixIn`](crate::ThreadingMixIn):
+/// hold a [`Pool`], name the mixin for `process_request` and `server_close`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use socketserver::{Address, BaseServer, Pool, Request, ServerCore, SocketServer, Tcp,
+///                    ThreadPoolMixIn};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+///
+/// struct Pooled {
+///     core: ServerCore<Tcp>,
+///     pool: Pool<Request<Self>, Address<Self>>,
+/// }
+///
+/// impl SocketServer for Pooled {
+///     type Transport = Tcp;
+///     fn core(&self) -> &ServerCore<Tcp> {
+///         &self.core
+///     }
+/// }
+///
+/// impl BaseServer for Pooled {
+///     type Handler = Upper;
+///     fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+///         ThreadPoolMixIn::process_request(self, request, client_address);
+///     }
+///     fn server_close(&self) {
+///         ThreadPoolMixIn::server_close(self, |server| server.core().server_close());
+///     }
+/// }
+///
+/// impl ThreadPoolMixIn for Pooled {
+///     fn pool(&self) -> &Pool<Request<Self>, Address<Self>> {
+///         &self.pool
+///     }
+/// }
+/// ```
+///
+/// The composed [`Pooled`](crate::Pooled) is exactly this, generic over the transport.
 pub trait ThreadPoolMixIn: BaseServer {
     /// The mixin's state, kept in the server.
     fn pool(&self) -> &Pool<Request<Self>, Address<Self>>;

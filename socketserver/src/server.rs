@@ -23,8 +23,30 @@ use crate::handler::{self, HandlerError, RequestHandler};
 use crate::transport::Transport;
 
 /// What a server's transport hands over as a request (Python's `request`).
+///
+/// For a TCP server it is the connection:
+///
+/// ```
+/// use std::net::TcpStream;
+/// use socketserver::{Request, TCPServer};
+/// # struct Upper;
+///
+/// fn the_connection(request: Request<TCPServer<Upper>>) -> TcpStream {
+///     request // the same type
+/// }
+/// ```
 pub type Request<S> = <<S as SocketServer>::Transport as Transport>::Request;
 /// A client's address, in the form the server's transport uses.
+///
+/// Every transport's address can be printed, so code for any server can log it:
+///
+/// ```
+/// use socketserver::{Address, SocketServer};
+///
+/// fn log_connected<S: SocketServer>(client_address: &Address<S>) {
+///     println!("connected: {client_address:?}");
+/// }
+/// ```
 pub type Address<S> = <<S as SocketServer>::Transport as Transport>::Address;
 
 // ANCHOR: socket_server
@@ -34,6 +56,9 @@ pub type Address<S> = <<S as SocketServer>::Transport as Transport>::Address;
 /// server on TCP" (`S: SocketServer<Transport = Tcp>`) without naming the handler
 /// the server uses, which would be a circle: the server names its handler, and the
 /// handler would name the server.
+///
+/// Every composed server implements it; a server type of your own implements it in
+/// three lines, as the example of [`BaseServer`] shows.
 pub trait SocketServer: Send + Sync + Sized + 'static {
     /// The socket layer: [`Tcp`](crate::Tcp) for `TCPServer`.
     type Transport: Transport;
@@ -53,6 +78,80 @@ pub trait SocketServer: Send + Sync + Sized + 'static {
 /// `shutdown`) and every hook it calls, each with Python's default behaviour.
 ///
 /// Override a hook by defining it in your `impl`; the loop calls yours.
+///
+/// A server of your own is Python's `class Picky(TCPServer)` with `verify_request`
+/// overridden: a struct that holds a [`ServerCore`] (the state every server
+/// carries), and an `impl BaseServer` that defines only the hooks it changes. The
+/// templates call your hooks, as Python's `self.verify_request(...)` does:
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::net::{IpAddr, TcpStream};
+/// use std::sync::{Arc, Mutex};
+/// use socketserver::{Address, BaseServer, Request, ServerCore, SocketServer, Tcp, TcpOptions};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+///
+/// /// Serves only the addresses on its allow-list.
+/// struct Picky {
+///     core: ServerCore<Tcp>,
+///     allowed: Mutex<Vec<IpAddr>>,
+/// }
+///
+/// impl SocketServer for Picky {
+///     type Transport = Tcp;
+///     fn core(&self) -> &ServerCore<Tcp> {
+///         &self.core
+///     }
+/// }
+///
+/// impl BaseServer for Picky {
+///     type Handler = Upper;
+///
+///     fn verify_request(&self, _request: &Request<Self>, client_address: &Address<Self>) -> bool {
+///         self.allowed.lock().unwrap().contains(&client_address.ip())
+///     }
+/// }
+///
+/// # fn main() -> std::io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let transport = Tcp::new("127.0.0.1:0", TcpOptions::default())?;
+/// transport.server_bind()?;
+/// transport.server_activate()?;
+/// let server = Arc::new(Picky { core: ServerCore::new(transport), allowed: Mutex::new(vec![]) });
+///
+/// // Not on the list: handle_request closes the connection unanswered.
+/// let mut client = TcpStream::connect(server.server_address())?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.write_all(b"hello\n")?;
+/// server.handle_request()?;
+/// let mut reply = String::new();
+/// client.read_to_string(&mut reply)?;
+/// assert_eq!(reply, "");
+///
+/// // On the list: served.
+/// server.allowed.lock().unwrap().push("127.0.0.1".parse().unwrap());
+/// let mut client = TcpStream::connect(server.server_address())?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.write_all(b"hello\n")?;
+/// server.handle_request()?;
+/// client.read_to_string(&mut reply)?;
+/// assert_eq!(reply, "HELLO\n");
+/// # Ok(()) }
+/// ```
+///
+/// To take a mixin's hooks as well (`class Picky(ThreadingMixIn, TCPServer)`), see
+/// [`ThreadingMixIn`](crate::ThreadingMixIn).
+///
+/// [`ServerCore`]: crate::ServerCore
 pub trait BaseServer: SocketServer {
     /// Python's `RequestHandlerClass`: a new one handles each request.
     type Handler: RequestHandler<Self>;
@@ -190,6 +289,8 @@ pub trait BaseServer: SocketServer {
     /// `poll_interval` is how often [`service_actions`](BaseServer::service_actions)
     /// runs when nothing happens. Unlike Python's, `shutdown` does not wait for it:
     /// it wakes the loop at once.
+    ///
+    /// Example: see [`shutdown`](BaseServer::shutdown).
     fn serve_forever(self: &Arc<Self>, poll_interval: Duration) -> io::Result<()> {
         let core = self.core();
         core.record_hook("serve_forever", "BaseServer");
@@ -212,6 +313,39 @@ pub trait BaseServer: SocketServer {
     /// Python's `handle_request()`: wait for one request (at most
     /// [`timeout`](BaseServer::timeout), then
     /// [`handle_timeout`](BaseServer::handle_timeout)) and handle it.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::net::TcpStream;
+    /// use std::sync::Arc;
+    /// use socketserver::{BaseServer, SocketServer, TCPServer};
+    /// # use std::io::{BufRead as _, Write as _};
+    /// # #[derive(Default)] struct Upper;
+    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+    /// #     type Base = socketserver::StreamRequestHandler;
+    /// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+    /// #         let mut line = Vec::new();
+    /// #         this.rfile.read_until(b'\n', &mut line)?;
+    /// #         this.wfile.write_all(&line.to_ascii_uppercase())
+    /// #     }
+    /// # }
+    /// # fn main() -> std::io::Result<()> {
+    /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+    /// let server = Arc::new(TCPServer::<Upper>::new("127.0.0.1:0")?);
+    /// let mut client = TcpStream::connect(server.server_address())?;
+    /// # client.set_read_timeout(ten_seconds)?;
+    /// client.write_all(b"just one\n")?;
+    ///
+    /// server.handle_request()?; // serves this client, then returns
+    ///
+    /// let mut reply = String::new();
+    /// client.read_to_string(&mut reply)?;
+    /// assert_eq!(reply, "JUST ONE\n");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// With a [`timeout`](BaseServer::timeout) of your own, a `handle_request` that
+    /// waits longer calls [`handle_timeout`](BaseServer::handle_timeout) and returns.
     fn handle_request(self: &Arc<Self>) -> io::Result<()> {
         self.core().record_hook("handle_request", "BaseServer");
         let deadline = self.timeout().map(|timeout| Instant::now() + timeout);
@@ -249,6 +383,44 @@ pub trait BaseServer: SocketServer {
     /// stopped. Call it from another thread than the one serving. Returns at once if
     /// no loop is running (where Python would wait forever); as in Python, the
     /// request then stands, and the next `serve_forever` stops at once.
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader, Write};
+    /// use std::net::TcpStream;
+    /// use std::sync::Arc;
+    /// use std::thread;
+    /// use std::time::Duration;
+    /// use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
+    /// # use std::io::{BufRead as _, Write as _};
+    /// # #[derive(Default)] struct Upper;
+    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+    /// #     type Base = socketserver::StreamRequestHandler;
+    /// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+    /// #         let mut line = Vec::new();
+    /// #         this.rfile.read_until(b'\n', &mut line)?;
+    /// #         this.wfile.write_all(&line.to_ascii_uppercase())
+    /// #     }
+    /// # }
+    /// # fn main() -> std::io::Result<()> {
+    /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+    /// let server = Arc::new(ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?);
+    /// let serving = thread::spawn({
+    ///     let server = Arc::clone(&server);
+    ///     move || server.serve_forever(Duration::from_secs(3600))
+    /// });
+    ///
+    /// let mut client = TcpStream::connect(server.server_address())?;
+    /// # client.set_read_timeout(ten_seconds)?;
+    /// client.write_all(b"hello\n")?;
+    /// let mut reply = String::new();
+    /// BufReader::new(&client).read_line(&mut reply)?;
+    /// assert_eq!(reply, "HELLO\n");
+    ///
+    /// server.shutdown(); // at once, not after the hour
+    /// serving.join().expect("the serving thread panicked")?;
+    /// server.server_close(); // close the socket and wait for the request threads
+    /// # Ok(()) }
+    /// ```
     fn shutdown(&self) {
         self.core().record_hook("shutdown", "BaseServer");
         self.core().shutdown();

@@ -12,6 +12,28 @@ use crate::transport::{Transport, first_address, lock};
 
 /// Python's `TCPServer` class attributes that shape the socket.
 #[derive(Debug, Clone)]
+/// ```
+/// use socketserver::{SocketServer, TCPServer, TcpOptions};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// // A server that can be restarted on its port while old connections linger.
+/// let options = TcpOptions { allow_reuse_address: true, ..TcpOptions::default() };
+/// let server = TCPServer::<Upper>::with_options("127.0.0.1:0", options.clone())?;
+/// let address = server.server_address();
+/// drop(server);
+/// let restarted = TCPServer::<Upper>::with_options(address, options)?;
+/// assert_eq!(restarted.server_address(), address);
+/// # Ok(()) }
+/// ```
 pub struct TcpOptions {
     /// `request_queue_size`: the `listen()` backlog. Python's default is 5.
     pub request_queue_size: i32,
@@ -43,6 +65,23 @@ enum TcpState {
 
 /// `TCPServer`'s socket: IPv4 or IPv6, bound and activated as Python does.
 #[derive(Debug)]
+/// Its life, step by step (the composed servers' `new` does all three):
+///
+/// ```
+/// use socketserver::{Tcp, TcpOptions, Transport};
+///
+/// # fn main() -> std::io::Result<()> {
+/// let transport = Tcp::new("127.0.0.1:0", TcpOptions::default())?;
+/// assert!(transport.fileno().is_some()); // Python's fileno(): the socket exists
+/// transport.server_bind()?;
+/// assert_ne!(transport.server_address().port(), 0); // the port the system chose
+/// transport.server_activate()?; // listening: clients can connect now
+/// transport.server_close();
+/// assert!(transport.fileno().is_none());
+/// # Ok(()) }
+/// ```
+///
+/// IPv6 works the same way, with an address such as `"[::1]:0"`.
 pub struct Tcp {
     server_address: Mutex<SocketAddr>,
     options: TcpOptions,

@@ -22,6 +22,16 @@ use crate::transport::lock;
 /// The threading mixin's state: Python's `daemon_threads`, `block_on_close` and
 /// `_threads`.
 #[derive(Debug)]
+/// ```
+/// use socketserver::Threads;
+///
+/// let threads = Threads::new(); // or Threads::default(): the same
+/// assert!(threads.block_on_close && !threads.daemon_threads);
+/// assert!(threads.is_empty());
+/// ```
+///
+/// A threading server's are set with
+/// [`Threading::threads_mut`](crate::Threading::threads_mut).
 pub struct Threads {
     /// Python's `daemon_threads`: if true, `server_close` does not wait for request
     /// threads (they are not even remembered).
@@ -84,8 +94,97 @@ impl Threads {
     }
 }
 
-// ANCHOR: mixin
 /// Python's `ThreadingMixIn`: handle each request on a new thread.
+///
+/// A server of your own that takes the mixin: Python's
+/// `class Careful(ThreadingMixIn, TCPServer)` with `handle_error` overridden. Its
+/// `impl BaseServer` names the mixin for the two hooks it provides, which is the MRO
+/// written out; the mixin's threads then call the server's own `handle_error`:
+///
+/// ```
+/// use std::io::{self, BufRead, Read, Write};
+/// use std::net::TcpStream;
+/// use std::sync::{Arc, Mutex};
+/// use socketserver::{Address, BaseServer, HandlerError, Request, RequestHandler, ServerCore,
+///                    SocketServer, Stream, StreamRequestHandler, Tcp, TcpOptions, ThreadingMixIn,
+///                    Threads};
+///
+/// #[derive(Default)]
+/// struct Fragile;
+///
+/// impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Fragile {
+///     type Base = StreamRequestHandler;
+///     fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+///         let mut line = String::new();
+///         this.rfile.read_line(&mut line)?;
+///         if line == "boom\n" {
+///             panic!("asked to panic");
+///         }
+///         this.wfile.write_all(line.to_uppercase().as_bytes())
+///     }
+/// }
+///
+/// struct Careful {
+///     core: ServerCore<Tcp>,
+///     threads: Threads,
+///     errors: Mutex<Vec<String>>,
+/// }
+///
+/// impl SocketServer for Careful {
+///     type Transport = Tcp;
+///     fn core(&self) -> &ServerCore<Tcp> {
+///         &self.core
+///     }
+/// }
+///
+/// impl BaseServer for Careful {
+///     type Handler = Fragile;
+///
+///     // Ours:
+///     fn handle_error(&self, _client_address: &Address<Self>, error: &HandlerError) {
+///         self.errors.lock().unwrap().push(error.to_string());
+///     }
+///
+///     // From ThreadingMixIn:
+///     fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
+///         ThreadingMixIn::process_request(self, request, client_address);
+///     }
+///     fn server_close(&self) {
+///         ThreadingMixIn::server_close(self, |server| server.core().server_close());
+///     }
+/// }
+///
+/// impl ThreadingMixIn for Careful {
+///     fn threads(&self) -> &Threads {
+///         &self.threads
+///     }
+/// }
+///
+/// # fn main() -> io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let transport = Tcp::new("127.0.0.1:0", TcpOptions::default())?;
+/// transport.server_bind()?;
+/// transport.server_activate()?;
+/// let server = Arc::new(Careful {
+///     core: ServerCore::new(transport),
+///     threads: Threads::new(),
+///     errors: Mutex::new(Vec::new()),
+/// });
+///
+/// let mut client = TcpStream::connect(server.server_address())?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.write_all(b"boom\n")?;
+/// server.handle_request()?; // a thread serves it, and its handler panics
+/// let mut reply = String::new();
+/// client.read_to_string(&mut reply)?; // closed unanswered
+/// assert_eq!(reply, "");
+///
+/// server.server_close(); // joins the request's thread
+/// let errors = server.errors.lock().unwrap();
+/// assert_eq!(*errors, ["the handler panicked: asked to panic"]);
+/// # Ok(()) }
+/// ```
+// ANCHOR: mixin
 pub trait ThreadingMixIn: BaseServer {
     /// The mixin's state, kept in the server.
     fn threads(&self) -> &Threads;

@@ -14,6 +14,24 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The socket layer of a server: Python's `TCPServer`/`UDPServer` methods that touch
 /// the socket.
+///
+/// Code for any transport can use what they share:
+///
+/// ```
+/// use socketserver::{Tcp, TcpOptions, Transport, Udp, UdpOptions};
+///
+/// fn describe<T: Transport>(transport: &T) -> String {
+///     format!("{} on {:?}", T::CLASS, transport.server_address())
+/// }
+///
+/// # fn main() -> std::io::Result<()> {
+/// let tcp = Tcp::new("127.0.0.1:0", TcpOptions::default())?;
+/// tcp.server_bind()?;
+/// assert!(describe(&tcp).starts_with("TCPServer on 127.0.0.1:"));
+/// let udp = Udp::bind("127.0.0.1:0", UdpOptions::default())?;
+/// assert!(describe(&udp).starts_with("UDPServer on 127.0.0.1:"));
+/// # Ok(()) }
+/// ```
 pub trait Transport: Send + Sync + 'static {
     /// What [`get_request`](Transport::get_request) hands over: a connection for TCP,
     /// the data and the socket for UDP (Python's `request`).

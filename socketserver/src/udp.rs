@@ -19,6 +19,40 @@ use crate::transport::{Transport, first_address, lock, recv_datagram};
 /// One request of a datagram server: Python's `(data, socket)`. The socket is UDP's
 /// unless said otherwise (`Datagram<UnixDatagram>` for Unix datagram servers).
 #[derive(Debug)]
+/// A handler on [`BaseRequestHandler`](crate::BaseRequestHandler) gets it as its
+/// `request`, and answers as Python's does, with `socket.sendto(data, client_address)`:
+///
+/// ```
+/// use std::io;
+/// use std::net::UdpSocket;
+/// use std::sync::Arc;
+/// use socketserver::{Base, BaseRequestHandler, BaseServer, RequestHandler, SocketServer, Udp,
+///                    UDPServer};
+///
+/// #[derive(Default)]
+/// struct Echo;
+///
+/// impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for Echo {
+///     type Base = BaseRequestHandler;
+///     fn handle(&mut self, this: &mut Base<'_, S>) -> io::Result<()> {
+///         let (data, socket) = (&this.request.data, &this.request.socket);
+///         socket.send_to(data, this.client_address)?;
+///         Ok(())
+///     }
+/// }
+///
+/// # fn main() -> io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let server = Arc::new(UDPServer::<Echo>::new("127.0.0.1:0")?);
+/// let client = UdpSocket::bind("127.0.0.1:0")?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.send_to(b"marco", server.server_address())?;
+/// server.handle_request()?;
+/// let mut reply = [0; 16];
+/// let received = client.recv(&mut reply)?;
+/// assert_eq!(&reply[..received], b"marco");
+/// # Ok(()) }
+/// ```
 pub struct Datagram<T = UdpSocket> {
     /// The packet's bytes (at most `max_packet_size`).
     pub data: Vec<u8>,
@@ -28,6 +62,33 @@ pub struct Datagram<T = UdpSocket> {
 
 /// Python's `UDPServer` class attributes.
 #[derive(Debug, Clone)]
+/// A datagram longer than `max_packet_size` is cut, as in Python:
+///
+/// ```
+/// use std::net::UdpSocket;
+/// use std::sync::Arc;
+/// use socketserver::{BaseServer, SocketServer, UDPServer, UdpOptions};
+/// # #[derive(Default)] struct Shout;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Udp>> socketserver::RequestHandler<S> for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// #         this.wfile = this.packet.to_ascii_uppercase();
+/// #         Ok(())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// let options = UdpOptions { max_packet_size: 4, ..UdpOptions::default() };
+/// let server = Arc::new(UDPServer::<Shout>::with_options("127.0.0.1:0", options)?);
+/// let client = UdpSocket::bind("127.0.0.1:0")?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.send_to(b"pingpong", server.server_address())?;
+/// server.handle_request()?;
+/// let mut reply = [0; 16];
+/// let received = client.recv(&mut reply)?;
+/// assert_eq!(&reply[..received], b"PING");
+/// # Ok(()) }
+/// ```
 pub struct UdpOptions {
     /// `max_packet_size`: the most one request reads. Python's default is 8192; a
     /// longer packet is cut to this size (the rest is lost, as in Python).
@@ -50,6 +111,22 @@ impl Default for UdpOptions {
 
 /// `UDPServer`'s socket.
 #[derive(Debug)]
+/// ```
+/// use socketserver::{SocketServer, Udp, UDPServer, UdpOptions};
+/// # #[derive(Default)] struct Shout;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Udp>> socketserver::RequestHandler<S> for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// #         this.wfile = this.packet.to_ascii_uppercase();
+/// #         Ok(())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// let transport = Udp::bind("127.0.0.1:0", UdpOptions::default())?;
+/// let server = UDPServer::<Shout>::from_transport(transport);
+/// assert_ne!(server.server_address().port(), 0);
+/// # Ok(()) }
+/// ```
 pub struct Udp {
     server_address: SocketAddr,
     options: UdpOptions,

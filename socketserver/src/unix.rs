@@ -21,6 +21,28 @@ use crate::udp::Datagram;
 
 /// Python's class attributes of the Unix servers.
 #[derive(Debug, Clone)]
+/// ```
+/// use socketserver::{UnixOptions, UnixStreamServer};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("socketserver-doc-options-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("options.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// let options = UnixOptions { request_queue_size: 64, ..UnixOptions::default() };
+/// let server = UnixStreamServer::<Upper>::with_options(&path, options)?;
+/// # drop(server); std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 pub struct UnixOptions {
     /// `request_queue_size` (stream servers): the `listen()` backlog. Default 5.
     pub request_queue_size: i32,
@@ -39,6 +61,29 @@ impl Default for UnixOptions {
 
 /// `UnixStreamServer`'s socket: a listening Unix stream socket at a path.
 #[derive(Debug)]
+/// ```
+/// use socketserver::{SocketServer, UnixOptions, UnixStreamServer, UnixStreamTransport};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("socketserver-doc-stream-transport-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("stream-transport.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// let transport = UnixStreamTransport::bind(&path, UnixOptions::default())?;
+/// let server = UnixStreamServer::<Upper>::from_transport(transport);
+/// assert_eq!(server.server_address().as_pathname(), Some(path.as_path()));
+/// # drop(server); std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 pub struct UnixStreamTransport {
     server_address: SocketAddr,
     listener: Mutex<Option<UnixListener>>,
@@ -110,6 +155,27 @@ impl Transport for UnixStreamTransport {
 
 /// `UnixDatagramServer`'s socket: a Unix datagram socket at a path.
 #[derive(Debug)]
+/// ```
+/// use socketserver::{SocketServer, UnixDatagramServer, UnixDatagramTransport, UnixOptions};
+/// # #[derive(Default)] struct Shout;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixDatagramTransport>> socketserver::RequestHandler<S> for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// #         this.wfile = this.packet.to_ascii_uppercase();
+/// #         Ok(())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("socketserver-doc-datagram-transport-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("datagram-transport.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// let transport = UnixDatagramTransport::bind(&path, UnixOptions::default())?;
+/// let server = UnixDatagramServer::<Shout>::from_transport(transport);
+/// assert_eq!(server.server_address().as_pathname(), Some(path.as_path()));
+/// # drop(server); std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 pub struct UnixDatagramTransport {
     server_address: SocketAddr,
     max_packet_size: usize,
@@ -188,16 +254,119 @@ constructors!(
 );
 
 /// Python's `UnixStreamServer`. MRO: `UnixStreamServer -> TCPServer -> BaseServer`.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use std::sync::Arc;
+/// use socketserver::{BaseServer, UnixStreamServer};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// # let dir = std::env::temp_dir().join(format!("socketserver-doc-stream-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("stream.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// let server = Arc::new(UnixStreamServer::<Upper>::new(&path)?);
+/// let mut client = UnixStream::connect(&path)?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.write_all(b"over a file\n")?;
+/// server.handle_request()?;
+/// let mut reply = String::new();
+/// client.read_to_string(&mut reply)?;
+/// assert_eq!(reply, "OVER A FILE\n");
+/// server.server_close();
+/// std::fs::remove_file(&path)?; // as in Python, closing leaves the socket file
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 pub type UnixStreamServer<H> = Serial<UnixStreamTransport, H>;
 
 /// Python's `ThreadingUnixStreamServer`.
 /// MRO: `ThreadingUnixStreamServer -> ThreadingMixIn -> UnixStreamServer -> TCPServer -> BaseServer`.
+///
+/// ```
+/// use socketserver::{resolution, ThreadingUnixStreamServer};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// let threading = resolution::<ThreadingUnixStreamServer<Upper>>();
+/// assert_eq!(threading.provider("process_request"), Some("ThreadingMixIn"));
+/// ```
+///
+/// Serving: as [`UnixStreamServer`], with each request on its own thread.
 pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
 
 /// Python's `UnixDatagramServer`.
 /// MRO: `UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
+///
+/// The client must bind its own socket to a path, or the server has no address to
+/// answer to:
+///
+/// ```
+/// use std::os::unix::net::UnixDatagram;
+/// use std::sync::Arc;
+/// use socketserver::{BaseServer, UnixDatagramServer};
+/// # #[derive(Default)] struct Shout;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixDatagramTransport>> socketserver::RequestHandler<S> for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// #         this.wfile = this.packet.to_ascii_uppercase();
+/// #         Ok(())
+/// #     }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// # let ten_seconds = Some(std::time::Duration::from_secs(10));
+/// # let dir = std::env::temp_dir().join(format!("socketserver-doc-datagram-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("datagram.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// let server = Arc::new(UnixDatagramServer::<Shout>::new(&path)?);
+/// let client = UnixDatagram::bind(dir.join("client.sock"))?;
+/// # client.set_read_timeout(ten_seconds)?;
+/// client.send_to(b"ping", &path)?;
+/// server.handle_request()?;
+/// let mut reply = [0; 16];
+/// let received = client.recv(&mut reply)?;
+/// assert_eq!(&reply[..received], b"PING");
+/// # drop(server); std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 pub type UnixDatagramServer<H> = Serial<UnixDatagramTransport, H>;
 
 /// Python's `ThreadingUnixDatagramServer`.
 /// MRO: `ThreadingUnixDatagramServer -> ThreadingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
+///
+/// ```
+/// use socketserver::{resolution, ThreadingUnixDatagramServer};
+/// # #[derive(Default)] struct Shout;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixDatagramTransport>> socketserver::RequestHandler<S> for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// #         this.wfile = this.packet.to_ascii_uppercase();
+/// #         Ok(())
+/// #     }
+/// # }
+/// let threading = resolution::<ThreadingUnixDatagramServer<Shout>>();
+/// assert_eq!(threading.mro[0], "ThreadingUnixDatagramServer");
+/// assert_eq!(threading.provider("get_request"), Some("UDPServer"));
+/// ```
+///
+/// Serving: as [`UnixDatagramServer`], with each request on its own thread.
 pub type ThreadingUnixDatagramServer<H> = Threading<UnixDatagramTransport, H>;

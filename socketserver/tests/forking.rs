@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
-use classroom::{ServerProcess, TIMEOUT};
+use classroom::{ServerProcess, TIMEOUT, Transcript, UdpClient};
 use common::example;
 
 fn forking_server() -> ServerProcess {
@@ -128,4 +128,30 @@ fn a_panic_in_a_child_is_reported_and_the_parent_goes_on() {
         stderr.contains("the handler panicked: asked to panic"),
         "{stderr}"
     );
+}
+
+#[test]
+fn forking_udp_serves_each_datagram_in_a_child_and_survives_a_panic() {
+    let mut command = example("forking");
+    command.arg("--udp");
+    let server = ServerProcess::start(command);
+    let parent = server.pid();
+    let transcript = Transcript::new(&server);
+    let mut a = UdpClient::bind_as(&transcript, "A", server.addr());
+    let mut b = UdpClient::bind_as(&transcript, "B", server.addr());
+    assert_eq!(a.say("hello"), "HELLO");
+    assert_eq!(b.say("world"), "WORLD");
+    let served_by = server.wait_for_lines("child ", 2);
+    assert!(
+        served_by
+            .iter()
+            .all(|line| line.split(' ').nth(1) != Some(parent.to_string().as_str())),
+        "the parent served a datagram itself: {served_by:?}"
+    );
+
+    // A child's panic is reported by it; the parent goes on serving.
+    a.send("panic");
+    server.wait_for_stderr("the handler panicked: asked to panic");
+    assert_eq!(a.say("still here"), "STILL HERE");
+    wait_until_childless(parent);
 }
