@@ -127,6 +127,16 @@ pub fn serve(address: &Address) -> io::Result<()> {
 }
 // ANCHOR_END: serve
 
+// ANCHOR: explain
+/// What `--explain` prints: Python's class statement, then how our server resolves
+/// each hook (its `__mro__`, and who provides each method).
+pub fn explain() -> String {
+    let python = "class ThreadingUDPServer(ThreadingMixIn, UDPServer): pass";
+    let table = socketserver::resolution::<ThreadingUDPServer<Upper>>();
+    format!("Python:\n{python}\n\nRust, resolved:\n{table}")
+}
+// ANCHOR_END: explain
+
 /// The command a student types to reach this server, with only the flags it needs.
 fn client_command(address: SocketAddr) -> String {
     let mut command = String::from("cargo run -p lesson-07 --bin lesson-07-client");

@@ -4,15 +4,15 @@ use std::io::ErrorKind;
 use std::process::ExitCode;
 
 use clap::Parser;
-use lesson_07::{Address, serve};
+use lesson_07::{Address, explain, serve};
 
 /// Lesson 07: a UDP server — datagrams, not connections.
 ///
 /// Answers every datagram with a datagram of the same bytes upper-cased, sent back to
 /// the address it came from. Each datagram is handled on a thread of its own (what
 /// Python's socketserver.ThreadingUDPServer does). There are no connections: nothing
-/// to accept, nothing to close. Ctrl-C stops it cleanly. Start it, then in another
-/// terminal:
+/// to accept, nothing to close. Ctrl-C stops it cleanly. --explain shows how the
+/// server is composed, next to Python's class. Start it, then in another terminal:
 ///
 ///     cargo run -p lesson-07 --bin lesson-07-client
 #[derive(Parser)]
@@ -20,10 +20,19 @@ use lesson_07::{Address, serve};
 struct Cli {
     #[command(flatten)]
     address: Address,
+
+    /// Print how the server is composed (Python's __mro__, and which layer provides
+    /// each method), then exit.
+    #[arg(long)]
+    explain: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.explain {
+        print!("{}", explain());
+        return ExitCode::SUCCESS;
+    }
     match serve(&cli.address) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

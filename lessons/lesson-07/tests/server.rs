@@ -202,6 +202,15 @@ fn the_client_refuses_a_timeout_of_zero() {
 }
 
 #[test]
+fn explain_shows_the_composition() {
+    let mut explain = Command::new(env!("CARGO_BIN_EXE_lesson-07"));
+    explain.arg("--explain");
+    let output = run_with_timeout(explain, "");
+    assert!(output.status.success());
+    insta::assert_snapshot!("explain", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
 fn help_is_written_for_students() {
     for binary in [
         env!("CARGO_BIN_EXE_lesson-07"),
