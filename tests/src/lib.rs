@@ -16,6 +16,8 @@
 //! The harness panics with a full report (the server's output included) instead of
 //! returning errors: in a test, the panic *is* the failure message.
 
+#[cfg(feature = "runner")]
+pub mod book;
 mod client;
 mod python;
 mod server;

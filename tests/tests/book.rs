@@ -1,139 +1,127 @@
-//! The book cannot drift from the code: every `{{#include file:anchor}}` in it must
-//! name a file and an anchor that exist (mdBook itself only warns, or silently
-//! includes nothing), every chapter must be reachable from SUMMARY.md, and every
-//! lesson must have its chapter.
+//! The book cannot drift from the code, and cannot rot: this test builds it with
+//! mdBook (the library) into a temporary directory and fails on an include whose
+//! file or anchor is gone, a chapter missing from SUMMARY.md, a lesson without a
+//! chapter, a `{{#` left in a page, or an internal link or `#fragment` that lands
+//! nowhere. mdBook itself only warns about some of these, and says nothing of others.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-fn book_src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src")
-}
+use classroom::book::{
+    book_root, build, built_problems, check_include, directives, source_problems, workspace_root,
+};
 
-fn chapters() -> Vec<PathBuf> {
-    let mut chapters: Vec<PathBuf> = fs::read_dir(book_src())
-        .expect("book/src exists")
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
-        .collect();
-    chapters.sort();
-    chapters
-}
+/// A fresh directory under the system's temporary one, removed on drop.
+struct TempDir(PathBuf);
 
-/// Every `{{#...}}` directive of a Markdown text, without the braces.
-fn directives(markdown: &str) -> Vec<&str> {
-    markdown
-        .split("{{#")
-        .skip(1)
-        .map(|rest| rest.split("}}").next().unwrap_or(rest).trim())
-        .collect()
-}
-
-/// Checks one `include PATH[:ANCHOR | :START:END]` directive; returns what is wrong.
-fn check_include(chapter: &Path, argument: &str) -> Option<String> {
-    let (path, selector) = match argument.split_once(':') {
-        Some((path, selector)) => (path, Some(selector)),
-        None => (argument, None),
-    };
-    let file = chapter.parent().unwrap().join(path);
-    let Ok(text) = fs::read_to_string(&file) else {
-        return Some(format!("{path}: no such file"));
-    };
-    let selector = selector?;
-    let is_line_range = selector
-        .split(':')
-        .all(|part| part.chars().all(|c| c.is_ascii_digit()));
-    if is_line_range {
-        let lines: Vec<&str> = text.lines().collect();
-        let last_line: usize = selector.split(':').filter_map(|n| n.parse().ok()).max()?;
-        if last_line > lines.len() {
-            return Some(format!("{path}: past its end"));
-        }
-        // An insta snapshot is included from just after its header, which ends with
-        // `---`: if the header grows or shrinks, say so instead of showing it or
-        // dropping a line of the output.
-        let first_line: usize = selector.split(':').next()?.parse().ok()?;
-        if path.ends_with(".snap") && lines.get(first_line.wrapping_sub(2)) != Some(&"---") {
-            return Some(format!(
-                "{path}: line {first_line} is not the first after the header"
-            ));
-        }
-        return None;
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("classroom-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
     }
-    let has_marker = |marker: &str| {
-        text.lines().any(|line| {
-            line.split_once(marker)
-                .is_some_and(|(_, name)| name.trim() == selector)
-        })
-    };
-    if !has_marker("ANCHOR:") || !has_marker("ANCHOR_END:") {
-        return Some(format!("{path}: no anchor `{selector}`"));
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
     }
-    None
 }
 
 #[test]
-fn every_include_names_a_real_file_and_anchor() {
-    let mut problems = Vec::new();
-    for chapter in chapters() {
-        let markdown = fs::read_to_string(&chapter).unwrap();
-        for directive in directives(&markdown) {
-            let name = chapter.file_name().unwrap().to_string_lossy();
-            let (command, argument) = directive.split_once(' ').unwrap_or((directive, ""));
-            match command {
-                "include" | "rustdoc_include" => {
-                    if let Some(problem) = check_include(&chapter, argument.trim()) {
-                        problems.push(format!("{name}: {{{{#{directive}}}}}: {problem}"));
-                    }
-                }
-                _ => problems.push(format!("{name}: unknown directive {{{{#{directive}}}}}")),
-            }
-        }
-    }
+fn the_sources_are_sound() {
+    let problems = source_problems(&book_root().join("src"), &workspace_root().join("lessons"));
     assert!(
         problems.is_empty(),
-        "broken includes:\n{}",
+        "the book's sources:\n{}",
         problems.join("\n")
     );
 }
 
 #[test]
-fn every_chapter_is_in_the_summary_and_every_lesson_has_one() {
-    let summary = fs::read_to_string(book_src().join("SUMMARY.md")).unwrap();
-    for chapter in chapters() {
-        let name = chapter.file_name().unwrap().to_string_lossy().to_string();
-        if name != "SUMMARY.md" {
-            assert!(
-                summary.contains(&format!("({name})")),
-                "{name} is not in SUMMARY.md"
-            );
-        }
+fn the_book_builds_and_every_link_lands() {
+    let out = TempDir::new("book");
+    build(&out.0).unwrap();
+    // Every chapter of the summary became a page.
+    let summary = fs::read_to_string(book_root().join("src/SUMMARY.md")).unwrap();
+    for chapter in summary.split("](").skip(1) {
+        let file = chapter.split(')').next().unwrap().replace(".md", ".html");
+        let page = out.0.join(&file);
+        let html = fs::read_to_string(&page).unwrap_or_else(|_| panic!("no page {file}"));
+        assert!(html.contains("<main>"), "{file} has no content");
     }
-    let lessons = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
-    for lesson in fs::read_dir(lessons).unwrap() {
-        let name = lesson.unwrap().file_name().to_string_lossy().to_string();
-        let chapter = format!("{name}.md");
-        assert!(
-            book_src().join(&chapter).exists(),
-            "{name} has no chapter book/src/{chapter}"
-        );
-        assert!(
-            summary.contains(&format!("({chapter})")),
-            "{chapter} is not in SUMMARY.md"
-        );
-    }
+    let problems = built_problems(&out.0);
+    assert!(
+        problems.is_empty(),
+        "the built book:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
-fn the_checker_catches_what_it_should() {
-    let chapter = book_src().join("introduction.md");
+fn the_source_checker_catches_what_it_should() {
+    let book = TempDir::new("bad-sources");
+    let src = book.0.join("src");
+    let lessons = book.0.join("lessons");
+    fs::create_dir_all(&src).unwrap();
+    fs::create_dir_all(lessons.join("lesson-01")).unwrap();
+    fs::write(src.join("SUMMARY.md"), "# Summary\n\n- [A](a.md)\n").unwrap();
+    fs::write(
+        src.join("code.rs"),
+        "// ANCHOR: here\nfn f() {}\n// ANCHOR_END: here\n",
+    )
+    .unwrap();
+    fs::write(
+        src.join("a.md"),
+        "{{#include code.rs:here}}\n{{#include code.rs:gone}}\n{{#include nowhere.rs}}\n{{#bogus x}}\n",
+    )
+    .unwrap();
+    fs::write(src.join("orphan.md"), "# not in the summary\n").unwrap();
+    let problems = source_problems(&src, &lessons);
+    let expected = [
+        "a.md: {{#include code.rs:gone}}: code.rs: no anchor `gone`",
+        "a.md: {{#include nowhere.rs}}: nowhere.rs: no such file",
+        "a.md: {{#bogus x}}: unknown directive",
+        "orphan.md is not in SUMMARY.md",
+        "lesson-01 has no chapter book/src/lesson-01.md",
+    ];
+    assert_eq!(problems, expected);
+
+    let chapter = book_root().join("src/introduction.md");
     let lib = "../../lessons/lesson-01/src/lib.rs";
     assert_eq!(check_include(&chapter, &format!("{lib}:listen")), None);
-    assert!(check_include(&chapter, &format!("{lib}:no_such_anchor")).is_some());
-    assert!(check_include(&chapter, "../../lessons/nowhere.rs").is_some());
     assert!(check_include(&chapter, &format!("{lib}:1:999999")).is_some());
+    let snap = "../../lessons/lesson-07/tests/snapshots/server__explain.snap";
+    assert_eq!(check_include(&chapter, &format!("{snap}:6:")), None);
+    assert!(check_include(&chapter, &format!("{snap}:5:")).is_some());
     assert_eq!(
         directives("a {{#include x.rs:y}} b"),
         vec!["include x.rs:y"]
     );
+}
+
+#[test]
+fn the_page_checker_catches_what_it_should() {
+    let out = TempDir::new("bad-pages");
+    let page = |name: &str, html: &str| fs::write(out.0.join(name), html).unwrap();
+    page(
+        "a.html",
+        r##"<main><h2 id="here">Here</h2>
+        <a href="#here">fine</a> <a href="b.html#there">fine</a> <a href="https://x.org/">external</a>
+        <a href="#nope">bad</a> <a href="b.html#nope">bad</a> <a href="c.html">bad</a>
+        <a href="../outside.html">bad</a> {{#include left.rs}}</main>"##,
+    );
+    page("b.html", r#"<main><p id="there">There</p></main>"#);
+    let problems = built_problems(&out.0);
+    let expected = [
+        "a.html: a directive was left unexpanded",
+        "a.html: link `#nope`: no `#nope` on that page",
+        "a.html: link `../outside.html`: leaves the book",
+        "a.html: link `b.html#nope`: no `#nope` on that page",
+        "a.html: link `c.html`: no such page",
+    ];
+    assert_eq!(problems, expected);
+    assert!(Path::new(&out.0).exists());
 }

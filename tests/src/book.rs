@@ -1,0 +1,264 @@
+//! The book: build it with mdBook (as a library), and check what mdBook does not.
+//!
+//! mdBook is forgiving where a course must not be: an `{{#include file:anchor}}` whose
+//! anchor is gone includes nothing and the build only warns, a link to a renamed
+//! heading is silently dead, a chapter file left out of `SUMMARY.md` is never shown.
+//! [`source_problems`] checks the Markdown (every include resolves, every chapter and
+//! every lesson is in the summary); [`build`] renders the HTML into a directory of
+//! your choice; [`built_problems`] checks the result (no directive left unexpanded,
+//! every internal link and `#fragment` lands). The book test runs all three, and
+//! `cargo run -p classroom -- book` builds the book for readers without mdBook.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+/// The book's root (where `book.toml` is).
+pub fn book_root() -> PathBuf {
+    workspace_root().join("book")
+}
+
+/// The workspace's root directory.
+pub fn workspace_root() -> PathBuf {
+    // This file's crate lives in `tests/`, one level below the root.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Renders the book as HTML into `out` (created if missing). Errors are mdBook's,
+/// as text.
+pub fn build(out: &Path) -> Result<(), String> {
+    let mut book = mdbook_driver::MDBook::load(book_root()).map_err(|e| format!("{e:#}"))?;
+    book.config.build.build_dir = out.to_path_buf();
+    book.build().map_err(|e| format!("{e:#}"))
+}
+
+// ---- The Markdown sources ----
+
+/// The chapter files in `book/src`, sorted.
+pub fn chapters(src: &Path) -> Vec<PathBuf> {
+    let mut chapters: Vec<PathBuf> = fs::read_dir(src)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| entry.path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+                .collect()
+        })
+        .unwrap_or_default();
+    chapters.sort();
+    chapters
+}
+
+/// Every `{{#...}}` directive of a Markdown text, without the braces.
+pub fn directives(markdown: &str) -> Vec<&str> {
+    markdown
+        .split("{{#")
+        .skip(1)
+        .map(|rest| rest.split("}}").next().unwrap_or(rest).trim())
+        .collect()
+}
+
+/// What is wrong with the sources in `src` (a book's `src` directory) for a
+/// workspace whose lessons are in `lessons`: each problem as a line.
+pub fn source_problems(src: &Path, lessons: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let summary = fs::read_to_string(src.join("SUMMARY.md")).unwrap_or_default();
+    for chapter in chapters(src) {
+        let name = file_name(&chapter);
+        if name != "SUMMARY.md" && !summary.contains(&format!("({name})")) {
+            problems.push(format!("{name} is not in SUMMARY.md"));
+        }
+        let markdown = fs::read_to_string(&chapter).unwrap_or_default();
+        for directive in directives(&markdown) {
+            let (command, argument) = directive.split_once(' ').unwrap_or((directive, ""));
+            let problem = match command {
+                "include" | "rustdoc_include" => check_include(&chapter, argument.trim()),
+                _ => Some("unknown directive".to_string()),
+            };
+            if let Some(problem) = problem {
+                problems.push(format!("{name}: {{{{#{directive}}}}}: {problem}"));
+            }
+        }
+    }
+    let mut lesson_names: Vec<String> = fs::read_dir(lessons)
+        .map(|entries| entries.flatten().map(|e| file_name(&e.path())).collect())
+        .unwrap_or_default();
+    lesson_names.sort();
+    for lesson in lesson_names {
+        let chapter = format!("{lesson}.md");
+        if !src.join(&chapter).exists() {
+            problems.push(format!("{lesson} has no chapter book/src/{chapter}"));
+        }
+    }
+    problems
+}
+
+/// Checks one `include PATH[:ANCHOR | :START:END]` directive; returns what is wrong.
+pub fn check_include(chapter: &Path, argument: &str) -> Option<String> {
+    let (path, selector) = match argument.split_once(':') {
+        Some((path, selector)) => (path, Some(selector)),
+        None => (argument, None),
+    };
+    let file = chapter.parent().unwrap_or(Path::new(".")).join(path);
+    let Ok(text) = fs::read_to_string(&file) else {
+        return Some(format!("{path}: no such file"));
+    };
+    let selector = selector?;
+    let is_line_range = selector
+        .split(':')
+        .all(|part| part.chars().all(|c| c.is_ascii_digit()));
+    if is_line_range {
+        let lines: Vec<&str> = text.lines().collect();
+        let numbers: Vec<usize> = selector.split(':').filter_map(|n| n.parse().ok()).collect();
+        if numbers.iter().any(|&n| n > lines.len()) {
+            return Some(format!("{path}: past its end"));
+        }
+        // An insta snapshot is included from just after its header, which ends with
+        // `---`: if the header grows or shrinks, say so instead of showing it or
+        // dropping a line of the output.
+        let first_line = numbers.first().copied().unwrap_or(1);
+        if path.ends_with(".snap") && lines.get(first_line.wrapping_sub(2)) != Some(&"---") {
+            return Some(format!(
+                "{path}: line {first_line} is not the first after the header"
+            ));
+        }
+        return None;
+    }
+    let has_marker = |marker: &str| {
+        text.lines().any(|line| {
+            line.split_once(marker)
+                .is_some_and(|(_, name)| name.trim() == selector)
+        })
+    };
+    if !has_marker("ANCHOR:") || !has_marker("ANCHOR_END:") {
+        return Some(format!("{path}: no anchor `{selector}`"));
+    }
+    None
+}
+
+// ---- The rendered HTML ----
+
+/// What is wrong with a rendered book in `out`: a `{{#` left in a page, or an
+/// internal link whose file or `#fragment` does not exist. Each problem as a line.
+pub fn built_problems(out: &Path) -> Vec<String> {
+    let pages = html_pages(out);
+    let mut ids: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+    let mut texts: Vec<(PathBuf, String)> = Vec::new();
+    for page in pages {
+        let html = fs::read_to_string(&page).unwrap_or_default();
+        ids.insert(
+            page.clone(),
+            attribute_values(&html, "id").into_iter().collect(),
+        );
+        texts.push((page, html));
+    }
+    let mut problems = Vec::new();
+    for (page, html) in &texts {
+        let shown = page.strip_prefix(out).unwrap_or(page).display().to_string();
+        // print.html repeats every chapter (checking the chapters is enough), and
+        // 404.html is mdBook's own, linking to the site's root.
+        if shown == "print.html" || shown == "404.html" {
+            continue;
+        }
+        if html.contains("{{#") {
+            problems.push(format!("{shown}: a directive was left unexpanded"));
+        }
+        for href in attribute_values(html, "href") {
+            if let Some(problem) = check_link(out, page, &href, &ids) {
+                problems.push(format!("{shown}: link `{href}`: {problem}"));
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    problems
+}
+
+/// Every `.html` file under `dir`.
+fn html_pages(dir: &Path) -> Vec<PathBuf> {
+    let mut pages = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "html") {
+                pages.push(path);
+            }
+        }
+    }
+    pages.sort();
+    pages
+}
+
+/// The values of every `name="..."` attribute in `html`, unescaped.
+fn attribute_values(html: &str, name: &str) -> Vec<String> {
+    let needle = format!(" {name}=\"");
+    html.match_indices(&needle)
+        .map(|(at, _)| {
+            let rest = &html[at + needle.len()..];
+            rest.split('"').next().unwrap_or("").replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// Whether an `href` on `page` lands: a file that exists and, if it names one, a
+/// fragment that is an `id` on the target page. External links are not followed.
+fn check_link(
+    out: &Path,
+    page: &Path,
+    href: &str,
+    ids: &HashMap<PathBuf, HashSet<String>>,
+) -> Option<String> {
+    let external = ["http://", "https://", "mailto:", "javascript:", "data:"];
+    if href.is_empty() || external.iter().any(|scheme| href.starts_with(scheme)) {
+        return None;
+    }
+    let (file, fragment) = match href.split_once('#') {
+        Some((file, fragment)) => (file, Some(fragment)),
+        None => (href, None),
+    };
+    let file = file.split('?').next().unwrap_or(file);
+    let target = if file.is_empty() {
+        page.to_path_buf()
+    } else {
+        normalize(&page.parent().unwrap_or(out).join(file))
+    };
+    if !target.starts_with(out) {
+        return Some("leaves the book".to_string());
+    }
+    if !target.exists() {
+        return Some("no such page".to_string());
+    }
+    let fragment = fragment.filter(|fragment| !fragment.is_empty())?;
+    let target_ids = ids.get(&target)?;
+    if target_ids.contains(fragment) {
+        None
+    } else {
+        Some(format!("no `#{fragment}` on that page"))
+    }
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
