@@ -125,3 +125,43 @@ fn the_page_checker_catches_what_it_should() {
     assert_eq!(problems, expected);
     assert!(Path::new(&out.0).exists());
 }
+
+/// Every lesson chapter ends with "Where this goes in socketserver" and the growing
+/// table, up to its own row: the course's throughline, one row per lesson, written
+/// once in `include/throughline.md`.
+#[test]
+fn every_lesson_chapter_ends_with_its_row_of_the_throughline() {
+    let src = book_root().join("src");
+    let table = fs::read_to_string(src.join("include/throughline.md")).unwrap();
+    let mut problems = Vec::new();
+    for chapter in classroom::book::chapters(&src) {
+        let name = chapter.file_stem().unwrap().to_string_lossy().to_string();
+        let Some(number) = name.strip_prefix("lesson-") else {
+            continue;
+        };
+        let markdown = fs::read_to_string(&chapter).unwrap();
+        let Some((_, last_section)) = markdown.rsplit_once("\n## ") else {
+            problems.push(format!("{name}: no sections"));
+            continue;
+        };
+        if !last_section.starts_with("Where this goes in socketserver") {
+            problems.push(format!(
+                "{name}: the last section is not \"Where this goes\""
+            ));
+        }
+        // The header, then rows 01..=N: the table ends at the lesson's own row.
+        let rows: usize = number.parse().unwrap();
+        let include = format!("{{{{#include include/throughline.md:1:{}}}}}", rows + 2);
+        if !last_section.contains(&include) {
+            problems.push(format!("{name}: does not end with {include}"));
+        }
+        let own_row = table.lines().nth(rows + 1).unwrap_or("");
+        if !own_row.starts_with(&format!("| {number} |")) {
+            problems.push(format!(
+                "{name}: line {} of the table is not its row",
+                rows + 2
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
