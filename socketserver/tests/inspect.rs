@@ -5,6 +5,7 @@
 
 use std::io::{self, BufRead, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -257,5 +258,33 @@ where
     type Base = DatagramRequestHandler;
     fn handle(&mut self, _this: &mut DatagramState<'_, S>) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// What `socketserver/python/mro.py` prints for `class_name`: CPython's table, in the
+/// inspector's format.
+fn python_table(class_name: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/mro.py");
+    let mut python = classroom::python3();
+    python.arg(script).arg(class_name);
+    let output = classroom::run_with_timeout(python, "");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The book shows Python's script and the inspector's tables side by side: they must
+/// print the same text, for a standard class and for a user's own server.
+#[test]
+fn python_and_the_inspector_print_the_same_tables() {
+    assert_eq!(
+        resolution::<ThreadingTCPServer<Echo>>().to_string(),
+        python_table("ThreadingTCPServer")
+    );
+    assert_eq!(resolution::<Audited>().to_string(), python_table("Audited"));
+    #[cfg(unix)]
+    {
+        let forking = resolution::<socketserver::ForkingUDPServer<Packet>>().to_string();
+        assert_eq!(forking, python_table("ForkingUDPServer"));
+        insta::assert_snapshot!("the_inspector_shows_forking_udp_server", forking);
     }
 }
