@@ -437,7 +437,7 @@ mod tests {
         );
         assert_eq!(
             error(&frame[..10]),
-            "the connection closed 6 bytes into the 21-byte header"
+            "the connection closed 6 bytes into the 22-byte header"
         );
         assert_eq!(
             error(&frame[..frame.len() - 3]),

@@ -106,11 +106,16 @@ pub fn run_command(command: &[u8]) -> Message {
         b"echo" => reply(text.to_vec()),
         b"upper" => reply(text.to_ascii_uppercase()),
         b"time" => reply(utc_now().into_bytes()),
-        b"big" => match std::str::from_utf8(text).ok().and_then(|n| n.parse().ok()) {
-            Some(size) if size <= MAX_BIG => reply(big_body(size)),
-            Some(size) => error(format!("big {size}: at most {MAX_BIG} bytes")),
-            None => error(format!("usage: big N, with N a number of bytes up to {MAX_BIG}")),
-        },
+        b"big" if !text.is_empty() && text.iter().all(u8::is_ascii_digit) => {
+            match String::from_utf8_lossy(text).parse() {
+                Ok(size) if size <= MAX_BIG => reply(big_body(size)),
+                _ => error(format!(
+                    "big {}: at most {MAX_BIG} bytes",
+                    String::from_utf8_lossy(text)
+                )),
+            }
+        }
+        b"big" => error(format!("usage: big N, with N a number of bytes up to {MAX_BIG}")),
         _ => error(format!(
             "unknown command {}: this server runs no shell commands; try \"help\"",
             printable(name)
@@ -424,7 +429,8 @@ mod tests {
                 true
             )
         );
-        assert!(run("big 8388609").1 && run("big").1 && run("big -1").1 && run("").1);
+        assert_eq!(run("big 8388609"), ("big 8388609: at most 8388608 bytes".into(), true));
+        assert!(run("big").1 && run("big -1").1 && run("big +5").1 && run("").1);
         assert!(run("ECHO hi").1, "names are case-sensitive, like a shell's");
     }
 
