@@ -96,15 +96,18 @@ class Commands(socketserver.StreamRequestHandler):
             raise FrameError(
                 f"header length {head_length} is over the limit of {MAX_HEADER} bytes"
             )
+        raw_head = self.read_exact(head_length, "header")
         try:
-            head = json.loads(self.read_exact(head_length, "header"))
+            head = json.loads(raw_head)
         except ValueError as error:
             raise FrameError(f"the header is not JSON: {error}")
         if not isinstance(head, dict) or "dataBodyLength" not in head:
-            raise FrameError(f'the header has no "dataBodyLength": {head!r}')
+            shown = raw_head.decode("utf-8", "replace")
+            raise FrameError(f'the header has no "dataBodyLength": {shown}')
         length = head["dataBodyLength"]
         if type(length) is not int or length < 0:
-            raise FrameError(f'"dataBodyLength" is {length!r}, not a whole number of bytes')
+            shown = json.dumps(length)
+            raise FrameError(f'"dataBodyLength" is {shown}, not a whole number of bytes')
         if length > MAX_COMMAND:
             raise FrameError(f"body length {length} is over the limit of {MAX_COMMAND} bytes")
         return self.read_exact(length, "body")

@@ -253,7 +253,8 @@ impl Decoder {
         let header: Value = serde_json::from_slice(&self.buffer)
             .map_err(|error| FrameError::HeaderNotJson(error.to_string()))?;
         let Some(length) = header.get("dataBodyLength") else {
-            return Err(FrameError::NoBodyLength(shorten(&header.to_string())));
+            let text = String::from_utf8_lossy(&self.buffer);
+            return Err(FrameError::NoBodyLength(shorten(&text)));
         };
         let Some(length) = length.as_u64() else {
             return Err(FrameError::BadBodyLength(shorten(&length.to_string())));
@@ -397,7 +398,10 @@ mod tests {
     #[test]
     fn every_bad_header_is_named() {
         let error = |bytes: &[u8]| decode_all(bytes).unwrap_err().to_string();
-        assert_eq!(error(&(-1i32).to_le_bytes()), "header length -1 is negative");
+        assert_eq!(
+            error(&(-1i32).to_le_bytes()),
+            "header length -1 is negative"
+        );
         assert_eq!(
             error(&0i32.to_le_bytes()),
             "header length is 0; a header cannot be empty"
@@ -409,11 +413,11 @@ mod tests {
         assert!(error(&with_header("hello")).starts_with("the header is not JSON: "));
         assert_eq!(
             error(&with_header(r#"{"length": 5}"#)),
-            r#"the header has no "dataBodyLength": {"length":5}"#
+            r#"the header has no "dataBodyLength": {"length": 5}"#
         );
         assert_eq!(
             error(&with_header(r#"[1, 2]"#)),
-            r#"the header has no "dataBodyLength": [1,2]"#
+            r#"the header has no "dataBodyLength": [1, 2]"#
         );
         for (value, shown) in [("-5", "-5"), ("2.5", "2.5"), (r#""5""#, r#""5""#)] {
             assert_eq!(

@@ -35,8 +35,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use framing::{Decoder, Limits, MAX_HEADER, Message, encode, frame_error, read_message};
 use socketserver::{
-    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp,
-    ThreadingTCPServer,
+    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, ThreadingTCPServer,
 };
 
 /// Where the server listens and the client connects: `--host` and `--port`.
@@ -56,8 +55,9 @@ pub struct Address {
 /// How requests and replies are cut into messages on the wire.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
-    /// No framing: a request is one read of up to 1024 bytes, a reply is bare bytes.
-    /// Shows the sticky-packet problem; do not use it for anything else.
+    /// No framing: whatever one read of up to 1024 bytes returns is taken as one
+    /// message, request or reply. Shows the sticky-packet problem; use it for nothing
+    /// else.
     Raw,
     /// The tutorial's protocol: requests unframed (one read each), replies framed.
     Tutorial,
@@ -115,7 +115,9 @@ pub fn run_command(command: &[u8]) -> Message {
                 )),
             }
         }
-        b"big" => error(format!("usage: big N, with N a number of bytes up to {MAX_BIG}")),
+        b"big" => error(format!(
+            "usage: big N, with N a number of bytes up to {MAX_BIG}"
+        )),
         _ => error(format!(
             "unknown command {}: this server runs no shell commands; try \"help\"",
             printable(name)
@@ -429,7 +431,10 @@ mod tests {
                 true
             )
         );
-        assert_eq!(run("big 8388609"), ("big 8388609: at most 8388608 bytes".into(), true));
+        assert_eq!(
+            run("big 8388609"),
+            ("big 8388609: at most 8388608 bytes".into(), true)
+        );
         assert!(run("big").1 && run("big -1").1 && run("big +5").1 && run("").1);
         assert!(run("ECHO hi").1, "names are case-sensitive, like a shell's");
     }

@@ -69,7 +69,10 @@ fn main() -> ExitCode {
         }
         match ask(&mut conn, &mut replies, cli.protocol, command) {
             Ok(Some(reply)) if reply.is_error => {
-                eprintln!("error from the server: {}", String::from_utf8_lossy(&reply.body));
+                eprintln!(
+                    "error from the server: {}",
+                    String::from_utf8_lossy(&reply.body)
+                );
                 status = ExitCode::FAILURE;
             }
             Ok(Some(reply)) => {
