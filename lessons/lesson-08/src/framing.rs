@@ -380,7 +380,7 @@ mod tests {
         let messages = decode_all(&stream).unwrap();
         let bodies: Vec<&[u8]> = messages.iter().map(|m| &m.body[..]).collect();
         assert_eq!(bodies, [&b"one"[..], b"", b"three"]);
-        assert_eq!(messages[1].is_error, true);
+        assert!(messages[1].is_error);
 
         let mut decoder = Decoder::new(LIMITS);
         let (taken, message) = decoder.decode(&stream).unwrap();

@@ -14,13 +14,9 @@ use common::{Framed, recv_once, start_server, text};
 use lesson_08::{HELP, MAX_COMMAND, RECV_SIZE, big_body};
 
 /// Proof that the server is still serving: a new client gets its answer.
-fn still_serves(server: &ServerProcess, transcript: &Transcript, framed: bool) {
+fn still_serves(server: &ServerProcess, transcript: &Transcript, protocol: &str) {
     let mut next = Framed::connect_as(transcript, "next", server.addr());
-    let reply = if framed {
-        next.ask_framed("echo still here")
-    } else {
-        next.ask("echo still here")
-    };
+    let reply = next.ask_in(protocol, "echo still here");
     assert_eq!(text(&reply), "still here");
     let addr = next.client.local_addr();
     next.close();
@@ -84,13 +80,7 @@ fn every_built_in_command() {
         let server = start_server(protocol);
         let transcript = Transcript::new(&server);
         let mut client = Framed::connect(&transcript, server.addr());
-        let mut ask = |command: &str| {
-            if protocol == "framed" {
-                client.ask_framed(command)
-            } else {
-                client.ask(command)
-            }
-        };
+        let mut ask = |command: &str| client.ask_in(protocol, command);
         let mut ask_text = |command: &str| {
             let reply = ask(command);
             (text(&reply), reply.is_error)
@@ -222,7 +212,7 @@ fn refused(name: &str, bytes: &[u8], then_close: bool, error: &str) {
     client.expect_closed();
     server.wait_for_line(&format!("{addr} error: {error}"));
     server.wait_for_line(&format!("{addr} closed"));
-    still_serves(&server, &transcript, true);
+    still_serves(&server, &transcript, "framed");
     transcript.push_server_log(&server);
     insta::assert_snapshot!(name, transcript.render());
 }
@@ -319,7 +309,7 @@ fn a_client_that_resets_mid_frame_is_logged_and_the_server_goes_on() {
         .send(&with_header(r#"{"dataBodyLength": 10}"#));
     client.reset();
     server.wait_for_line(" error: ");
-    still_serves(&server, &transcript, true);
+    still_serves(&server, &transcript, "framed");
 }
 
 // ---- The client. ----

@@ -105,6 +105,11 @@ impl Framed {
 
     /// Reads one framed reply with the lesson's decoder, recording the bytes it took.
     pub fn recv_frame(&mut self) -> Message {
+        self.recv_frame_bytes().0
+    }
+
+    /// Reads one framed reply: the message, and the bytes of its frame.
+    pub fn recv_frame_bytes(&mut self) -> (Message, Vec<u8>) {
         let limits = Limits {
             max_header: MAX_HEADER,
             max_body: MAX_REPLY,
@@ -129,7 +134,7 @@ impl Framed {
             if let Some(message) = message {
                 self.transcript
                     .push(format!("{}{}", self.heard, show_frame(&frame)));
-                return message;
+                return (message, frame);
             }
         }
     }
@@ -156,6 +161,15 @@ impl Framed {
     pub fn reset(self) {
         drop(self.replies);
         self.client.reset();
+    }
+
+    /// Asks `command` in `protocol`: framed for `framed`, bare for `tutorial`.
+    pub fn ask_in(&mut self, protocol: &str, command: &str) -> Message {
+        match protocol {
+            "framed" => self.ask_framed(command),
+            "tutorial" => self.ask(command),
+            _ => panic!("ask_in: no framed replies in --protocol {protocol}"),
+        }
     }
 
     /// Expects the server to close the connection.
