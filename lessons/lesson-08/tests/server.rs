@@ -304,9 +304,7 @@ fn a_client_that_resets_mid_frame_is_logged_and_the_server_goes_on() {
     let transcript = Transcript::new(&server);
     let mut client = Framed::connect(&transcript, server.addr());
     assert_eq!(text(&client.ask_framed("echo hi")), "hi");
-    client
-        .client
-        .send(&with_header(r#"{"dataBodyLength": 10}"#));
+    client.client.send(with_header(r#"{"dataBodyLength": 10}"#));
     client.reset();
     server.wait_for_line(" error: ");
     still_serves(&server, &transcript, "framed");
