@@ -5,7 +5,7 @@
 
 use std::io::{BufReader, Cursor};
 
-use lesson_08::framing::{Decoder, Limits, MAX_HEADER, Message, encode, read_message};
+use lesson_08::framing::{Decoder, FrameError, Limits, MAX_HEADER, Message, encode, read_message};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -152,6 +152,42 @@ proptest! {
                 }
                 prop_assert!(decoder.buffered() <= max_header.max(max_body).max(4));
             }
+        }
+    }
+
+    /// Any announced body length: a negative one and one over the limit are refused
+    /// as soon as the header is complete, before a byte of the body is kept; any other
+    /// gives a message once its bytes are there, and never keeps more than the limit.
+    #[test]
+    fn an_announced_length_is_checked_before_it_is_believed(
+        announced in prop_oneof![any::<i64>(), -2i64..600],
+        arrived in vec(any::<u8>(), 0..600),
+        max_body in 0usize..300,
+    ) {
+        let header = format!(r#"{{"dataBodyLength": {announced}}}"#);
+        let mut input = (header.len() as i32).to_le_bytes().to_vec();
+        input.extend_from_slice(header.as_bytes());
+        input.extend_from_slice(&arrived);
+        let mut decoder = Decoder::new(Limits { max_header: MAX_HEADER, max_body });
+        let result = decoder.decode(&input);
+        if result.is_ok() {
+            prop_assert!(decoder.buffered() <= max_body);
+        }
+        match usize::try_from(announced) {
+            Err(_) => prop_assert_eq!(
+                result.unwrap_err(),
+                FrameError::BadBodyLength(announced.to_string())
+            ),
+            Ok(length) if length > max_body => prop_assert_eq!(
+                result.unwrap_err(),
+                FrameError::BodyTooLong { length: length as u64, max: max_body }
+            ),
+            Ok(length) if length <= arrived.len() => {
+                let (taken, message) = result.unwrap();
+                prop_assert_eq!(taken, 4 + header.len() + length);
+                prop_assert_eq!(message.unwrap().body, &arrived[..length]);
+            }
+            Ok(_) => prop_assert_eq!(result.unwrap(), (input.len(), None)),
         }
     }
 
