@@ -12,11 +12,11 @@
 //! the tutorial's wire format exactly (see [`framing`]), so its Python client works
 //! against our server and ours against a Python server, and `--protocol` chooses:
 //!
-//! | `--protocol`  | request                    | reply                                 |
-//! |---------------|----------------------------|---------------------------------------|
-//! | `raw`         | one read of up to 1024 bytes | bare bytes: the problem, on purpose |
-//! | `tutorial`    | one read of up to 1024 bytes | framed: the tutorial's fix (default) |
-//! | `framed`      | framed                     | framed: the fix in both directions    |
+//! | `--protocol` | request                      | reply                                |
+//! |--------------|------------------------------|--------------------------------------|
+//! | `raw`        | one read of up to 1024 bytes | bare bytes: the problem, on purpose  |
+//! | `tutorial`   | one read of up to 1024 bytes | framed: the tutorial's fix (default) |
+//! | `framed`     | framed                       | framed: the fix in both directions   |
 //!
 //! The tutorial runs each request as a shell command, so anyone who can connect runs
 //! any program on the server. Ours never does: it knows a few built-in commands
