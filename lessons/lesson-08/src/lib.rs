@@ -1,0 +1,458 @@
+//! # Lesson 08 — message framing ("sticky packets", 粘包)
+//!
+//! TCP delivers a stream of bytes. Where one message ends and the next begins is not
+//! in the stream: a reader that takes "whatever one `read` returns" as a message gets
+//! half a message when the message is long, and two messages glued together when they
+//! arrive close behind each other. The tutorial calls this 粘包, "sticky packets", and
+//! shows it with a client that reads each reply with one `recv(1024)`: a reply longer
+//! than 1,024 bytes leaves its tail in the socket, and the tail is then read as the
+//! reply to the *next* command.
+//!
+//! The fix is a frame around each message that says how long it is. This lesson keeps
+//! the tutorial's wire format exactly (see [`framing`]), so its Python client works
+//! against our server and ours against a Python server, and `--protocol` chooses:
+//!
+//! | `--protocol` | request                      | reply                                |
+//! |--------------|------------------------------|--------------------------------------|
+//! | `raw`        | one read of up to 1024 bytes | bare bytes: the problem, on purpose  |
+//! | `tutorial`   | one read of up to 1024 bytes | framed: the tutorial's fix (default) |
+//! | `framed`     | framed                       | framed: the fix in both directions   |
+//!
+//! The tutorial runs each request as a shell command, so anyone who can connect runs
+//! any program on the server. Ours never does: it knows a few built-in commands
+//! ([`run_command`]), and answers anything else with an error.
+//!
+//! The server is lesson 06's: a `ThreadingTCPServer` from the `socketserver` crate and
+//! a handler ([`Commands`]) whose `handle` reads requests from `rfile` and writes
+//! replies to `wfile`.
+
+pub mod framing;
+
+use std::fmt::Display;
+use std::io::{self, BufRead, Write};
+use std::marker::PhantomData;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use framing::{Decoder, Limits, MAX_HEADER, Message, encode, frame_error, read_message};
+use socketserver::{
+    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, ThreadingTCPServer,
+};
+
+/// Where the server listens and the client connects: `--host` and `--port`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Address {
+    /// Host to listen on (server) or connect to (client). 127.0.0.1 means "this
+    /// machine only", so nobody on your network can reach a lesson server.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// TCP port. The server accepts 0, which asks the system for any free port; it
+    /// prints the port it got on its first line.
+    #[arg(long, default_value_t = 8888)]
+    pub port: u16,
+}
+
+/// How requests and replies are cut into messages on the wire.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// No framing: whatever one read of up to 1024 bytes returns is taken as one
+    /// message, request or reply. Shows the sticky-packet problem; use it for nothing
+    /// else.
+    Raw,
+    /// The tutorial's protocol: requests unframed (one read each), replies framed.
+    Tutorial,
+    /// Requests and replies both framed: the tutorial's format, both ways.
+    Framed,
+}
+
+// ANCHOR: limits
+/// The tutorial's `recv(1024)`: how much one read of an unframed message takes.
+pub const RECV_SIZE: usize = 1024;
+
+/// The longest framed request (a command) the server accepts.
+pub const MAX_COMMAND: usize = 64 * 1024;
+
+/// The largest body `big N` makes.
+pub const MAX_BIG: usize = 8 * 1024 * 1024;
+
+/// The longest reply body the client accepts: room for `big` at its largest.
+pub const MAX_REPLY: usize = 16 * 1024 * 1024;
+// ANCHOR_END: limits
+
+// ANCHOR: commands
+/// The built-in commands, as `help` lists them.
+pub const HELP: &str = "\
+commands:
+  help        this list
+  echo TEXT   TEXT, as it came
+  upper TEXT  TEXT in capitals (ASCII letters only, as Python's bytes.upper())
+  time        the server's clock, in UTC
+  big N       N bytes of numbered lines (N at most 8388608), longer than one read";
+
+/// Runs one command and returns the reply. No shell, ever: the tutorial ran the
+/// request with `subprocess.Popen(command, shell=True)`, which lets anyone who can
+/// connect run any program. Here only the commands of [`HELP`] exist.
+///
+/// The command is trimmed of surrounding whitespace (as the tutorial's client does with
+/// `input().strip()`), then split at its first space into a name and its text.
+pub fn run_command(command: &[u8]) -> Message {
+    let command = command.trim_ascii();
+    let (name, text) = match command.iter().position(|&byte| byte == b' ') {
+        Some(space) => (&command[..space], &command[space + 1..]),
+        None => (command, &b""[..]),
+    };
+    match name {
+        b"help" => reply(HELP.as_bytes().to_vec()),
+        b"echo" => reply(text.to_vec()),
+        b"upper" => reply(text.to_ascii_uppercase()),
+        b"time" => reply(utc_now().into_bytes()),
+        b"big" if !text.is_empty() && text.iter().all(u8::is_ascii_digit) => {
+            match String::from_utf8_lossy(text).parse() {
+                Ok(size) if size <= MAX_BIG => reply(big_body(size)),
+                _ => error(format!(
+                    "big {}: at most {MAX_BIG} bytes",
+                    String::from_utf8_lossy(text)
+                )),
+            }
+        }
+        b"big" => error(format!(
+            "usage: big N, with N a number of bytes up to {MAX_BIG}"
+        )),
+        _ => error(format!(
+            "unknown command {}: this server runs no shell commands; try \"help\"",
+            printable(name)
+        )),
+    }
+}
+
+fn reply(body: Vec<u8>) -> Message {
+    Message {
+        body,
+        is_error: false,
+    }
+}
+
+fn error(text: String) -> Message {
+    Message {
+        body: text.into_bytes(),
+        is_error: true,
+    }
+}
+// ANCHOR_END: commands
+
+/// `big N`'s body: numbered lines of 16 bytes (`line 0000000000\n`, ...), cut at
+/// `size` bytes. A 1024-byte read ends exactly after line 63, so a leftover is easy to
+/// recognise: it starts at `line 0000000064`.
+pub fn big_body(size: usize) -> Vec<u8> {
+    let mut body = Vec::with_capacity(size + 16);
+    let mut number = 0;
+    while body.len() < size {
+        body.extend_from_slice(format!("line {number:010}\n").as_bytes());
+        number += 1;
+    }
+    body.truncate(size);
+    body
+}
+
+/// The time now, as `2024-02-29 13:05:09 UTC` (Python:
+/// `time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())`).
+pub fn utc_now() -> String {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs();
+    let (days, second) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    let (hour, minute, second) = (second / 3600, second / 60 % 60, second % 60);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02} UTC")
+}
+
+/// The calendar date of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`, public domain): what Python's `time.gmtime` does for us.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let days = days + 719_468; // counted from 0000-03-01, so that leap days come last
+    let era = days.div_euclid(146_097); // 400-year cycles
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month as u32, day as u32)
+}
+
+/// The protocol, as a type: the server's handler is `Commands<Raw>`,
+/// `Commands<Tutorial>` or `Commands<Framed>`.
+pub trait Wire: 'static {
+    /// The protocol this type stands for.
+    const PROTOCOL: Protocol;
+}
+
+/// `--protocol raw`, as a type.
+pub struct Raw;
+/// `--protocol tutorial`, as a type.
+pub struct Tutorial;
+/// `--protocol framed`, as a type.
+pub struct Framed;
+
+impl Wire for Raw {
+    const PROTOCOL: Protocol = Protocol::Raw;
+}
+impl Wire for Tutorial {
+    const PROTOCOL: Protocol = Protocol::Tutorial;
+}
+impl Wire for Framed {
+    const PROTOCOL: Protocol = Protocol::Framed;
+}
+
+// ANCHOR: handler
+/// The handler: Python's `class Commands(socketserver.StreamRequestHandler)`. `W`
+/// says which protocol it speaks: Python would read `self.server.protocol`; here the
+/// protocol is part of the handler's type, as lesson 06's `--mode` was part of the
+/// server's.
+pub struct Commands<W>(PhantomData<fn() -> W>);
+
+impl<W> Default for Commands<W> {
+    fn default() -> Self {
+        Commands(PhantomData)
+    }
+}
+
+impl<S: SocketServer<Transport = Tcp>, W: Wire> RequestHandler<S> for Commands<W> {
+    type Base = StreamRequestHandler;
+
+    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+        let peer = this.client_address;
+        println!("connected: {peer}");
+        if let Err(error) = converse(W::PROTOCOL, &mut this.rfile, &mut this.wfile, peer) {
+            println!("{peer} error: {error}");
+        }
+        println!("{peer} closed");
+        Ok(())
+    }
+}
+// ANCHOR_END: handler
+
+// ANCHOR: converse
+/// The communication loop: read a request, run it, write the reply, until the client
+/// closes. A framing error in a request is answered with an error reply, then the
+/// connection closes: after a bad frame, nobody knows where the next one starts.
+pub fn converse(
+    protocol: Protocol,
+    rfile: &mut impl BufRead,
+    wfile: &mut impl Write,
+    peer: &impl Display,
+) -> io::Result<()> {
+    let limits = Limits {
+        max_header: MAX_HEADER,
+        max_body: MAX_COMMAND,
+    };
+    let mut decoder = Decoder::new(limits);
+    loop {
+        let command = match protocol {
+            // The tutorial's `command = self.request.recv(1024)`: one read is taken for
+            // one command, and that is the fragile half of its protocol.
+            Protocol::Raw | Protocol::Tutorial => {
+                let mut buffer = [0; RECV_SIZE];
+                let read = rfile.read(&mut buffer)?;
+                if read == 0 {
+                    return Ok(()); // the client closed its side
+                }
+                buffer[..read].to_vec()
+            }
+            Protocol::Framed => match read_message(rfile, &mut decoder) {
+                Ok(Some(message)) => message.body,
+                Ok(None) => return Ok(()),
+                Err(error) => {
+                    if frame_error(&error).is_some() {
+                        // Best effort: the client may be gone already.
+                        let _ = wfile.write_all(&encode(error.to_string().as_bytes(), true));
+                    }
+                    return Err(error);
+                }
+            },
+        };
+        println!("{peer} wrote: {}", printable(&command));
+        let reply = run_command(&command);
+        let bytes = match protocol {
+            Protocol::Raw => reply.body.clone(),
+            Protocol::Tutorial | Protocol::Framed => encode(&reply.body, reply.is_error),
+        };
+        // write_all, where the tutorial's `send` may write only part of a long reply.
+        wfile.write_all(&bytes)?;
+        if reply.is_error {
+            let text = String::from_utf8_lossy(&reply.body);
+            println!("{peer} replied with an error: {text}");
+        } else {
+            println!("{peer} replied: {} bytes", reply.body.len());
+        }
+    }
+}
+// ANCHOR_END: converse
+
+// ANCHOR: serve
+/// Serves with `protocol` on `address`, a thread per client, until Ctrl-C.
+pub fn serve(protocol: Protocol, address: &Address) -> io::Result<()> {
+    let address = (address.host.as_str(), address.port);
+    match protocol {
+        Protocol::Raw => run(ThreadingTCPServer::<Commands<Raw>>::new(address)?, protocol),
+        Protocol::Tutorial => run(
+            ThreadingTCPServer::<Commands<Tutorial>>::new(address)?,
+            protocol,
+        ),
+        Protocol::Framed => run(
+            ThreadingTCPServer::<Commands<Framed>>::new(address)?,
+            protocol,
+        ),
+    }
+}
+
+/// Python's `with server: server.serve_forever()`.
+fn run<S: BaseServer<Transport = Tcp>>(server: S, protocol: Protocol) -> io::Result<()> {
+    let server = socketserver::closing(server); // server_close() when it is dropped
+    socketserver::shutdown_on_ctrl_c(&server)?;
+    let address = server.server_address();
+    println!("listening on {address}");
+    println!("lesson 08: {}. Talk to me:", describe(protocol));
+    println!("    {}", client_command(address, protocol));
+    server.serve_forever(Duration::from_millis(500))?;
+    println!("shutting down: server_close() waits for the clients still connected");
+    drop(server);
+    println!("bye");
+    Ok(())
+}
+// ANCHOR_END: serve
+
+fn describe(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Raw => "--protocol raw, bare replies (sticky packets on purpose)",
+        Protocol::Tutorial => "--protocol tutorial, framed replies",
+        Protocol::Framed => "--protocol framed, framed requests and replies",
+    }
+}
+
+/// The command a student types to reach this server, with only the flags it needs.
+fn client_command(address: std::net::SocketAddr, protocol: Protocol) -> String {
+    let mut flags = String::new();
+    let host = address.ip();
+    if !(host.is_loopback() && host.is_ipv4() || host.is_unspecified()) {
+        flags.push_str(&format!(" --host {host}"));
+    }
+    if address.port() != 8888 {
+        flags.push_str(&format!(" --port {}", address.port()));
+    }
+    match protocol {
+        Protocol::Raw => flags.push_str(" --protocol raw"),
+        Protocol::Tutorial => {}
+        Protocol::Framed => flags.push_str(" --protocol framed"),
+    }
+    let mut command = String::from("cargo run -p lesson-08 --bin lesson-08-client");
+    if !flags.is_empty() {
+        command.push_str(" --");
+        command.push_str(&flags);
+    }
+    command
+}
+
+/// How the log shows a request: quoted, invisible characters escaped, bytes that are
+/// not UTF-8 shown as `�`, and long requests cut short.
+pub fn printable(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data);
+    if text.chars().count() <= 60 {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(60).collect();
+        format!("{head:?}… ({} bytes)", data.len())
+    }
+}
+
+// ANCHOR: ask
+/// The client's half: send `command` and read the reply, in `protocol`. `Ok(None)`
+/// means the server closed the connection.
+pub fn ask(
+    conn: &mut impl Write,
+    replies: &mut impl BufRead,
+    protocol: Protocol,
+    command: &str,
+) -> io::Result<Option<Message>> {
+    match protocol {
+        Protocol::Raw | Protocol::Tutorial => conn.write_all(command.as_bytes())?,
+        Protocol::Framed => conn.write_all(&encode(command.as_bytes(), false))?,
+    }
+    if protocol == Protocol::Raw {
+        // The tutorial's first client: `client.recv(1024)`, and hope it is the reply.
+        let mut buffer = [0; RECV_SIZE];
+        let read = replies.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(None);
+        }
+        return Ok(Some(reply(buffer[..read].to_vec())));
+    }
+    let limits = Limits {
+        max_header: MAX_HEADER,
+        max_body: MAX_REPLY,
+    };
+    read_message(replies, &mut Decoder::new(limits))
+}
+// ANCHOR_END: ask
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(command: &str) -> (String, bool) {
+        let reply = run_command(command.as_bytes());
+        (String::from_utf8_lossy(&reply.body).into(), reply.is_error)
+    }
+
+    #[test]
+    fn the_built_in_commands() {
+        assert_eq!(run("echo hello world"), ("hello world".into(), false));
+        assert_eq!(run("  echo  two spaces \n"), (" two spaces".into(), false));
+        assert_eq!(run("echo"), ("".into(), false));
+        assert_eq!(run("upper grüße"), ("GRüßE".into(), false));
+        assert_eq!(run("help"), (HELP.into(), false));
+        assert_eq!(run("big 20"), ("line 0000000000\nline".into(), false));
+        assert_eq!(run_command(b"big 8388608").body.len(), MAX_BIG);
+    }
+
+    #[test]
+    fn everything_else_is_an_error_and_nothing_runs() {
+        assert_eq!(
+            run("ls -l"),
+            (
+                "unknown command \"ls\": this server runs no shell commands; try \"help\"".into(),
+                true
+            )
+        );
+        assert_eq!(
+            run("big 8388609"),
+            ("big 8388609: at most 8388608 bytes".into(), true)
+        );
+        assert!(run("big").1 && run("big -1").1 && run("big +5").1 && run("").1);
+        assert!(run("ECHO hi").1, "names are case-sensitive, like a shell's");
+    }
+
+    #[test]
+    fn a_1024_byte_read_of_big_ends_at_a_line() {
+        let body = big_body(1500);
+        assert_eq!(body.len(), 1500);
+        assert!(body[RECV_SIZE..].starts_with(b"line 0000000064\n"));
+    }
+
+    #[test]
+    fn dates_are_those_python_gives() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        let now = utc_now();
+        assert_eq!(now.len(), "2024-02-29 13:05:09 UTC".len(), "{now}");
+    }
+}
