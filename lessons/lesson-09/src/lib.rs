@@ -47,7 +47,7 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 
 use polling::{Event, Events, PollMode, Poller};
@@ -183,6 +183,11 @@ pub enum Parsed {
 ///    which send nothing more until they have the answer.
 ///
 /// Blank lines before a header are skipped.
+///
+/// Rule 2 has a blind spot: a header cut by the network inside its size, or just
+/// before its newline (`put|a.txt|1` now, `2\n` later), reads as complete. That can
+/// only happen to a header sent behind other bytes still in flight, which is why our
+/// clients never send one there: a `put` ends its connection (see [`put`]).
 pub fn parse_header(inbox: &[u8]) -> Parsed {
     let skipped = inbox
         .iter()
@@ -997,6 +1002,12 @@ pub fn read_reply(conn: &mut TcpStream) -> io::Result<Reply> {
 
 /// The client's `put`: announce `name` and `size`, wait for `OK`, then send exactly
 /// `size` bytes of `file`. `progress` hears how many bytes have gone so far.
+///
+/// The protocol has no answer after the file, so the client cannot tell when the
+/// server has it all, and a next header would travel right behind the file's last
+/// bytes, where the network may cut it anywhere. So a `put` ends its connection: the
+/// client half-closes (no more data), and waits for the server to close in turn,
+/// which it does once it has stored the file (or failed to).
 pub fn put(
     conn: &mut TcpStream,
     name: &str,
@@ -1027,6 +1038,14 @@ pub fn put(
         conn.write_all(&buffer[..got])?;
         sent += got as u64;
         progress(sent);
+    }
+    // Python's conn.shutdown(socket.SHUT_WR), then recv() until it returns b''.
+    conn.shutdown(Shutdown::Write)?;
+    let mut rest = Vec::new();
+    conn.read_to_end(&mut rest)?;
+    if !rest.is_empty() {
+        let why = format!("the server sent {} bytes after OK", rest.len());
+        return Err(io::Error::new(ErrorKind::InvalidData, why));
     }
     Ok(Outcome::Done(sent))
 }
