@@ -462,13 +462,16 @@ struct Upload {
 }
 
 impl Upload {
-    fn abandoned(&self, addr: SocketAddr) {
+    /// Gives up on this upload: its temporary file is deleted (by `PartFile`'s drop),
+    /// then the log says so.
+    fn abandon(self, addr: SocketAddr) {
         let Upload {
             name,
             size,
             received,
-            ..
+            part,
         } = self;
+        drop(part);
         println!("{addr} abandoned {name:?} after {received} of {size} bytes: nothing stored");
     }
 }
@@ -827,18 +830,17 @@ impl Connection {
                 "{} error: the client left in the middle of the upload",
                 self.addr
             );
-            upload.abandoned(self.addr);
-            return Ok(false); // `upload` is dropped here, its temporary file with it
+            upload.abandon(self.addr);
+            return Ok(false);
         }
         self.stage = Stage::Receiving(upload);
         Ok(take > 0)
     }
 
-    /// The connection is closing on an error: if an upload was under way, say so, and
-    /// drop it, which deletes its temporary file.
+    /// The connection is closing on an error: if an upload was under way, abandon it.
     fn abandon(&mut self) {
         if let Stage::Receiving(upload) = std::mem::replace(&mut self.stage, Stage::Header) {
-            upload.abandoned(self.addr);
+            upload.abandon(self.addr);
         }
     }
     // ANCHOR_END: receive
