@@ -10,6 +10,7 @@ directory, a size limit checked before anything is stored, and files written und
 a temporary name, renamed when complete, deleted when the client vanishes.
 """
 import argparse
+import json
 import os
 import selectors
 import socket
@@ -45,16 +46,17 @@ def parse_header(inbox):
 
 def parse_fields(line):
     try:
-        fields = line.decode("utf-8").split("|")
+        text = line.decode("utf-8")
     except UnicodeDecodeError:
         raise Refused("bad request: the header is not UTF-8")
+    fields = text.split("|")
     if len(fields) != 3:
-        raise Refused("bad request: expected cmd|filename|filesize, got %r" % line)
+        raise Refused("bad request: expected cmd|filename|filesize, got %s" % q(text))
     cmd, name, size = fields
     if cmd not in ("put", "get"):
-        raise Refused("bad request: unknown command %r: expected put or get" % cmd)
+        raise Refused("bad request: unknown command %s: expected put or get" % q(cmd))
     if not (size.isascii() and size.isdigit()):
-        raise Refused("bad request: the size %r is not a number of bytes" % size)
+        raise Refused("bad request: the size %s is not a number of bytes" % q(size))
     return cmd, name, int(size)
 # ANCHOR_END: header
 
@@ -69,20 +71,25 @@ def could_still_become_a_header(start):
     return len(fields) == 3 and known and fields[2] == b""
 
 
+def q(text):
+    """A name, quoted for a message: "notes.txt", as the Rust server writes it."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def check_name(name):
     """Raises Refused unless `name` is one plain file name."""
     if not name:
         why = "the name is empty"
     elif name in (".", ".."):
-        why = "%r names a directory, not a file" % name
+        why = "%s names a directory, not a file" % q(name)
     elif "/" in name or "\\" in name:
-        why = "%r contains a path separator (/ or \\)" % name
+        why = "%s contains a path separator (/ or \\)" % q(name)
     elif "\0" in name:
-        why = "%r contains a NUL byte" % name
+        why = "%s contains a NUL byte" % q(name)
     elif any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
-        why = "%r contains a control character" % name
+        why = "%s contains a control character" % q(name)
     elif name.startswith("."):
-        why = "%r starts with a dot" % name
+        why = "%s starts with a dot (hidden files, and the server's temporary files, do)" % q(name)
     elif len(name.encode("utf-8")) > MAX_NAME:
         why = "the name is longer than %d bytes" % MAX_NAME
     else:
@@ -190,7 +197,7 @@ class SelectFtpServer:
         name, size, received, f, temp = c.upload
         f.close()
         os.remove(temp)
-        print("%s abandoned %r after %d of %d bytes: nothing stored" % (c.addr, name, received, size))
+        print("%s abandoned %s after %d of %d bytes: nothing stored" % (c.addr, q(name), received, size))
         c.stage, c.upload = "header", None
 
     def refuse(self, c, reason, then_close):
@@ -237,7 +244,7 @@ class SelectFtpServer:
             return self.refuse(c, why, True)
         temp = os.path.join(self.upload_dir, ".%d-%d.part" % (os.getpid(), c.key))
         f = open(temp, "xb")  # never write into someone else's file
-        print("%s put %r (%d bytes)" % (c.addr, name, size))
+        print("%s put %s (%d bytes)" % (c.addr, q(name), size))
         c.outbox += b"OK"
         c.stage, c.upload = "receiving", (name, size, 0, f, temp)
 
@@ -251,7 +258,7 @@ class SelectFtpServer:
         if received == size:
             f.close()
             os.replace(temp, os.path.join(self.upload_dir, name))  # whole, or not at all
-            print("%s stored %r (%d bytes)" % (c.addr, name, size))
+            print("%s stored %s (%d bytes)" % (c.addr, q(name), size))
             c.stage, c.upload = "header", None
             return True
         if c.closing:
@@ -263,19 +270,19 @@ class SelectFtpServer:
     def start_get(self, c, name):
         path = os.path.join(self.download_dir, name)
         if not os.path.isfile(path):
-            print("%s get %r: no such file" % (c.addr, name))
+            print("%s get %s: no such file" % (c.addr, q(name)))
             c.outbox += b"NO|0"
             return
         f = open(path, "rb")
         size = os.fstat(f.fileno()).st_size
-        print("%s get %r (%d bytes)" % (c.addr, name, size))
+        print("%s get %s (%d bytes)" % (c.addr, q(name), size))
         c.outbox += b"YES|%d" % size
         c.stage, c.download = "offering", [name, f, size, size]
 
     def offering(self, c):
         seen = bytes(c.inbox[: len(GO_AHEAD)])
         if not GO_AHEAD.startswith(seen):
-            raise OSError("expected 'second_active' after YES, got %r" % seen)
+            raise OSError("expected \"second_active\" after YES, got %s" % q(seen.decode("utf-8", "replace")))
         if len(seen) < len(GO_AHEAD):
             return False
         del c.inbox[: len(GO_AHEAD)]
@@ -287,14 +294,14 @@ class SelectFtpServer:
         while left and len(c.outbox) < OUTBOX_LIMIT:
             data = f.read(min(left, OUTBOX_LIMIT - len(c.outbox)))
             if not data:
-                raise OSError("%r shrank while being sent" % name)
+                raise OSError("%s shrank while being sent" % q(name))
             c.outbox += data
             left -= len(data)
         c.download[3] = left
         if left or c.outbox:
             return False
         f.close()
-        print("%s sent %r (%d bytes)" % (c.addr, name, size))
+        print("%s sent %s (%d bytes)" % (c.addr, q(name), size))
         c.stage, c.download = "header", None
         return True
 
