@@ -352,3 +352,31 @@ fn refusals_answer_no_and_a_refused_put_closes() {
     assert!(connection.inbox.is_empty());
     assert!(listing(&files.upload).is_empty());
 }
+
+#[test]
+fn a_partial_write_loses_no_byte() {
+    let root = TempDir::new("partial");
+    let (mut server, mut client) = server_with_one_client(&root.0);
+    let reader = std::thread::spawn(move || {
+        let mut received = Vec::new();
+        client.read_to_end(&mut received).map(|_| received)
+    });
+    // Far more than the kernel's buffers take at once: `write` takes part of it, and
+    // `flush` must keep the rest for later.
+    let data: Vec<u8> = (0..8 << 20).map(|i: usize| (i % 251) as u8).collect();
+    let (connection, _) = connection(&mut server);
+    connection.outbox = data.clone();
+    let mut partial_writes = 0;
+    while !connection.outbox.is_empty() {
+        let before = connection.outbox.len();
+        connection.flush().unwrap();
+        if connection.outbox.len() != before && !connection.outbox.is_empty() {
+            partial_writes += 1;
+        }
+    }
+    server.unregister(CLIENT); // closes the connection: the reader sees its end
+    let received = reader.join().unwrap().unwrap();
+    assert_eq!(received.len(), data.len());
+    assert!(received == data, "the bytes differ");
+    assert!(partial_writes > 0, "the test never saw a partial write");
+}
