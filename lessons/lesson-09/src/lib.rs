@@ -16,7 +16,7 @@
 //!
 //! - **State per connection.** The tutorial keeps one `hasReceived` counter and one
 //!   `dic` for all clients (and replaces the whole dict on every header), so two uploads
-//!   at once corrupt each other. Here each [`Connection`] has its own [`Stage`].
+//!   at once corrupt each other. Here each `Connection` has its own `Stage`.
 //! - **The header and the first file bytes may arrive in one read**, and the last file
 //!   bytes and the next header too. The server keeps an inbox and splits it exactly
 //!   ([`parse_header`]): a header ends at a newline, or, for the tutorial's clients,
