@@ -299,17 +299,23 @@ fn an_interrupted_upload_leaves_no_file_and_an_old_one_untouched() {
 #[test]
 fn a_client_that_vanishes_mid_download_does_not_stop_the_server() {
     let root = served_root("vanish-download");
-    fs::write(root.join("download/big.bin"), content(8 << 20, 3)).unwrap();
+    // Far more than the kernel's buffers hold, so the server is still sending when
+    // the client vanishes.
+    let size = 32 << 20;
+    fs::write(root.join("download/big.bin"), content(size, 3)).unwrap();
     let server = start_server(root.path(), &[]);
     let transcript = Transcript::new(&server);
     let mut client = Client::connect(&transcript, server.addr());
     client.send("get|big.bin|0\n");
-    let yes = format!("YES|{}", 8 << 20);
+    let yes = format!("YES|{size}");
     assert_eq!(client.recv_exact(yes.len()), yes.as_bytes());
     client.send("second_active");
     let _ = client.recv_exact(100_000);
+    let address = client.local_addr();
     client.reset();
-    server.wait_for_line(" error: ");
+    // `connected`, `get`, and then the error (or, on a machine with huge buffers,
+    // `sent`): either way the server goes on.
+    server.wait_for_lines(&address.to_string(), 3);
     still_serves(&server, &transcript);
 }
 
