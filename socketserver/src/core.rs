@@ -33,9 +33,50 @@ pub struct ServerCore<T: Transport> {
     /// interval.
     waker: Mutex<Option<Arc<Poller>>>,
     /// Whether hooks are being recorded (checked first, so recording costs nothing
-    /// when it is off), and what they recorded: (hook, layer that ran it).
+    /// when it is off), and what they recorded.
     recording: AtomicBool,
-    recorded: Mutex<Vec<(&'static str, &'static str)>>,
+    recorded: Mutex<Vec<HookCall>>,
+}
+
+/// One recorded call of a hook: which hook, which layer's version ran, and on which
+/// thread. [`ServerCore::recorded_calls`] returns them; the book's chapter on the
+/// request's path prints them for each kind of server.
+///
+/// ```
+/// use std::sync::Arc;
+/// use socketserver::{BaseServer, HookCall, SocketServer, TCPServer};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, _this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> { Ok(()) }
+/// # }
+/// # fn main() -> std::io::Result<()> {
+/// let server = Arc::new(TCPServer::<Upper>::new("127.0.0.1:0")?);
+/// server.core().record_hooks();
+/// std::thread::Builder::new()
+///     .name("closer".into())
+///     .spawn({
+///         let server = Arc::clone(&server);
+///         move || server.server_close()
+///     })?
+///     .join()
+///     .unwrap();
+///
+/// let calls: Vec<HookCall> = server.core().recorded_calls();
+/// assert_eq!(calls[0].hook, "server_close");
+/// assert_eq!(calls[0].layer, "TCPServer");
+/// assert_eq!(calls[0].thread, "closer");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookCall {
+    /// The hook's Python name: `"process_request"`.
+    pub hook: &'static str,
+    /// The layer whose version ran: `"ThreadingMixIn"`.
+    pub layer: &'static str,
+    /// The name of the thread it ran on (the crate names its threads
+    /// `socketserver request` and `socketserver worker N`), or its id if unnamed.
+    pub thread: String,
 }
 
 impl<T: Transport> ServerCore<T> {
@@ -96,6 +137,16 @@ impl<T: Transport> ServerCore<T> {
 
     /// The hooks recorded so far, as (hook, layer), in the order they ran.
     pub fn recorded_hooks(&self) -> Vec<(&'static str, &'static str)> {
+        lock(&self.recorded)
+            .iter()
+            .map(|call| (call.hook, call.layer))
+            .collect()
+    }
+
+    /// The hooks recorded so far, with the thread each ran on, in the order they ran.
+    ///
+    /// Example: see [`HookCall`].
+    pub fn recorded_calls(&self) -> Vec<HookCall> {
         lock(&self.recorded).clone()
     }
 
@@ -103,7 +154,16 @@ impl<T: Transport> ServerCore<T> {
     /// layers call it; a layer of your own may too.
     pub fn record_hook(&self, hook: &'static str, layer: &'static str) {
         if self.recording.load(Ordering::Relaxed) {
-            lock(&self.recorded).push((hook, layer));
+            let current = std::thread::current();
+            let thread = match current.name() {
+                Some(name) => name.to_owned(),
+                None => format!("{:?}", current.id()),
+            };
+            lock(&self.recorded).push(HookCall {
+                hook,
+                layer,
+                thread,
+            });
         }
     }
 

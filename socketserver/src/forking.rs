@@ -72,6 +72,7 @@ pub trait ForkingMixIn: BaseServer {
     /// The mixin's state, kept in the server.
     fn children(&self) -> &Children;
 
+    // ANCHOR: process_request
     /// `ForkingMixIn.process_request`: fork; the child serves the request and exits.
     fn process_request(server: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
         server.core().record_hook("process_request", "ForkingMixIn");
@@ -92,6 +93,7 @@ pub trait ForkingMixIn: BaseServer {
             }
         }
     }
+    // ANCHOR_END: process_request
 
     /// `ForkingMixIn.collect_children`: reap finished children; at `max_children`,
     /// first wait for one; with `blocking`, wait for all.
@@ -139,6 +141,7 @@ pub trait ForkingMixIn: BaseServer {
     }
 }
 
+// ANCHOR: serve_in_child
 /// The child's whole life: serve the request, report a failure, exit with
 /// Python's status (0 served, 1 failed). It never returns.
 fn serve_in_child<S: ForkingMixIn>(
@@ -164,6 +167,7 @@ fn serve_in_child<S: ForkingMixIn>(
     // SAFETY: `_exit` ends the process at once; nothing after it runs.
     unsafe { libc::_exit(status) }
 }
+// ANCHOR_END: serve_in_child
 
 enum Reaped {
     Child(libc::pid_t),

@@ -70,7 +70,7 @@ pub use crate::composed::{
     Pooled, Serial, TCPServer, ThreadPoolTCPServer, ThreadPoolUDPServer, Threading,
     ThreadingTCPServer, ThreadingUDPServer, UDPServer,
 };
-pub use crate::core::ServerCore;
+pub use crate::core::{HookCall, ServerCore};
 #[cfg(unix)]
 pub use crate::forking::{Children, ForkingMixIn};
 pub use crate::handler::{

@@ -121,6 +121,7 @@ pub trait ThreadPoolMixIn: BaseServer {
     /// The mixin's state, kept in the server.
     fn pool(&self) -> &Pool<Request<Self>, Address<Self>>;
 
+    // ANCHOR: process_request
     /// Queues the request for the next free worker, starting the workers on the first
     /// request.
     fn process_request(server: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
@@ -137,6 +138,7 @@ pub trait ThreadPoolMixIn: BaseServer {
         // Cannot fail: the workers hold the receiving end until `server_close`.
         let _ = running.queue.send((request, client_address));
     }
+    // ANCHOR_END: process_request
 
     /// `super().server_close()`, then close the queue and wait for the workers,
     /// which first serve every request already queued.
