@@ -81,6 +81,11 @@ pub fn source_problems(src: &Path, lessons: &Path) -> Vec<String> {
                 problems.push(format!("{name}: {{{{#{directive}}}}}: {problem}"));
             }
         }
+        for line in pasted_code(&markdown) {
+            problems.push(format!(
+                "{name}: pasted code (include it from a tested file): {line}"
+            ));
+        }
     }
     let mut lesson_names: Vec<String> = fs::read_dir(lessons)
         .map(|entries| entries.flatten().map(|e| file_name(&e.path())).collect())
@@ -93,6 +98,32 @@ pub fn source_problems(src: &Path, lessons: &Path) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The lines of Rust or Python code blocks that are not `{{#include ...}}`
+/// directives. The book's code is included from files the tests compile and run,
+/// never pasted, so that it cannot drift from them. (`text` blocks, for terminal
+/// sessions and diagrams, may be written in the chapter.)
+pub fn pasted_code(markdown: &str) -> Vec<&str> {
+    let mut pasted = Vec::new();
+    let mut fence: Option<bool> = None; // inside a block: is it Rust or Python?
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            fence = match fence {
+                Some(_) => None,
+                None => {
+                    let language = info.split([',', ' ']).next().unwrap_or("");
+                    Some(matches!(language, "rust" | "python" | "py"))
+                }
+            };
+            continue;
+        }
+        if fence == Some(true) && !trimmed.is_empty() && !trimmed.starts_with("{{#include") {
+            pasted.push(line);
+        }
+    }
+    pasted
 }
 
 /// Checks one `include PATH[:ANCHOR | :START:END]` directive; returns what is wrong.

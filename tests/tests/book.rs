@@ -75,7 +75,8 @@ fn the_source_checker_catches_what_it_should() {
     .unwrap();
     fs::write(
         src.join("a.md"),
-        "{{#include code.rs:here}}\n{{#include code.rs:gone}}\n{{#include nowhere.rs}}\n{{#bogus x}}\n",
+        "{{#include code.rs:here}}\n{{#include code.rs:gone}}\n{{#include nowhere.rs}}\n{{#bogus x}}\n\
+         ```rust\n{{#include code.rs:here}}\nfn pasted() {}\n```\n```text\nfn fine() {}\n```\n",
     )
     .unwrap();
     fs::write(src.join("orphan.md"), "# not in the summary\n").unwrap();
@@ -84,6 +85,7 @@ fn the_source_checker_catches_what_it_should() {
         "a.md: {{#include code.rs:gone}}: code.rs: no anchor `gone`",
         "a.md: {{#include nowhere.rs}}: nowhere.rs: no such file",
         "a.md: {{#bogus x}}: unknown directive",
+        "a.md: pasted code (include it from a tested file): fn pasted() {}",
         "orphan.md is not in SUMMARY.md",
         "lesson-01 has no chapter book/src/lesson-01.md",
     ];
