@@ -26,7 +26,7 @@ mod transcript;
 mod udp;
 
 pub use client::Client;
-pub use python::{python3, run_with_timeout};
+pub use python::{help_of, python3, run_with_timeout};
 pub use server::ServerProcess;
 pub use show::show_bytes;
 pub use transcript::Transcript;

@@ -62,3 +62,24 @@ pub fn run_with_timeout(mut command: Command, stdin: &str) -> Output {
     let _ = feeder.join();
     child.wait_with_output().unwrap()
 }
+
+/// Runs `binary --help`, checks that it succeeds, and returns the name its snapshot
+/// goes by (`help-lesson-04-client`) and what it printed: every lesson snapshots the
+/// `--help` of its binaries, since that text is written for students.
+pub fn help_of(binary: &str) -> (String, String) {
+    let mut command = Command::new(binary);
+    command.arg("--help");
+    let output = run_with_timeout(command, "");
+    assert!(
+        output.status.success(),
+        "{binary} --help failed: {output:?}"
+    );
+    let stem = std::path::Path::new(binary)
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| binary.to_string());
+    (
+        format!("help-{stem}"),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}

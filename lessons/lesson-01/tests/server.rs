@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use classroom::{Client, ServerProcess, Transcript, run_with_timeout};
+use classroom::{Client, ServerProcess, Transcript, help_of, run_with_timeout};
 
 fn start_server() -> ServerProcess {
     let mut server = Command::new(env!("CARGO_BIN_EXE_lesson-01"));
@@ -185,17 +185,7 @@ fn help_is_written_for_students() {
         env!("CARGO_BIN_EXE_lesson-01"),
         env!("CARGO_BIN_EXE_lesson-01-client"),
     ] {
-        let mut command = Command::new(binary);
-        command.arg("--help");
-        let output = run_with_timeout(command, "");
-        assert!(output.status.success());
-        let name = std::path::Path::new(binary)
-            .file_stem()
-            .unwrap()
-            .to_string_lossy();
-        insta::assert_snapshot!(
-            format!("help-{name}"),
-            String::from_utf8_lossy(&output.stdout)
-        );
+        let (name, help) = help_of(binary);
+        insta::assert_snapshot!(name, help);
     }
 }

@@ -8,7 +8,9 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::Command;
 use std::thread;
 
-use classroom::{Client, ServerProcess, TIMEOUT, Transcript, run_with_timeout, show_bytes};
+use classroom::{
+    Client, ServerProcess, TIMEOUT, Transcript, help_of, run_with_timeout, show_bytes,
+};
 
 fn start_server() -> ServerProcess {
     let mut server = Command::new(env!("CARGO_BIN_EXE_lesson-05"));
@@ -357,17 +359,7 @@ fn help_is_written_for_students() {
         env!("CARGO_BIN_EXE_lesson-05"),
         env!("CARGO_BIN_EXE_lesson-05-client"),
     ] {
-        let mut command = Command::new(binary);
-        command.arg("--help");
-        let output = run_with_timeout(command, "");
-        assert!(output.status.success());
-        let name = std::path::Path::new(binary)
-            .file_stem()
-            .unwrap()
-            .to_string_lossy();
-        insta::assert_snapshot!(
-            format!("help-{name}"),
-            String::from_utf8_lossy(&output.stdout)
-        );
+        let (name, help) = help_of(binary);
+        insta::assert_snapshot!(name, help);
     }
 }

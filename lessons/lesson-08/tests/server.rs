@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::process::Command;
 use std::thread;
 
-use classroom::{Client, ServerProcess, Transcript, run_with_timeout};
+use classroom::{Client, ServerProcess, Transcript, help_of, run_with_timeout};
 use common::{Framed, recv_once, start_server, text};
 use lesson_08::{HELP, MAX_COMMAND, RECV_SIZE, big_body};
 
@@ -434,17 +434,7 @@ fn help_is_written_for_students() {
         env!("CARGO_BIN_EXE_lesson-08"),
         env!("CARGO_BIN_EXE_lesson-08-client"),
     ] {
-        let mut command = Command::new(binary);
-        command.arg("--help");
-        let output = run_with_timeout(command, "");
-        assert!(output.status.success());
-        let name = std::path::Path::new(binary)
-            .file_stem()
-            .unwrap()
-            .to_string_lossy();
-        insta::assert_snapshot!(
-            format!("help-{name}"),
-            String::from_utf8_lossy(&output.stdout)
-        );
+        let (name, help) = help_of(binary);
+        insta::assert_snapshot!(name, help);
     }
 }

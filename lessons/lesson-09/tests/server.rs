@@ -13,7 +13,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::thread;
 
-use classroom::{Client, ServerProcess, TIMEOUT, Transcript, run_with_timeout};
+use classroom::{Client, ServerProcess, TIMEOUT, Transcript, help_of, run_with_timeout};
 use common::{TempDir, assert_file_is, content, listing, push_log, start_server};
 use lesson_09::{Outcome, get, put};
 
@@ -477,17 +477,7 @@ fn help_is_written_for_students() {
         env!("CARGO_BIN_EXE_lesson-09"),
         env!("CARGO_BIN_EXE_lesson-09-client"),
     ] {
-        let mut command = Command::new(binary);
-        command.arg("--help");
-        let output = run_with_timeout(command, "");
-        assert!(output.status.success());
-        let name = std::path::Path::new(binary)
-            .file_stem()
-            .unwrap()
-            .to_string_lossy();
-        insta::assert_snapshot!(
-            format!("help-{name}"),
-            String::from_utf8_lossy(&output.stdout)
-        );
+        let (name, help) = help_of(binary);
+        insta::assert_snapshot!(name, help);
     }
 }
