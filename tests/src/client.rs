@@ -160,6 +160,86 @@ impl Client {
         }
     }
 
+    /// Reads the reply the script expects, and records what came, without waiting for
+    /// bytes that cannot come: it stops as soon as what arrived differs from
+    /// `expected`, the server closes, or nothing more arrives for [`TIMEOUT`].
+    /// Returns whether the reply was `expected`.
+    ///
+    /// Unlike [`recv_exact`](Client::recv_exact), a wrong reply is not a panic: the
+    /// exercise checks compare the transcript with the one a correct server gives, so
+    /// a wrong answer shows up there, as what the server really said.
+    pub fn hear(&mut self, expected: impl AsRef<[u8]>) -> bool {
+        self.hear_within(expected, TIMEOUT)
+    }
+
+    /// [`hear`](Client::hear), giving up when nothing arrives for `wait`: for a server
+    /// that should speak first, where a server that does not would otherwise hold the
+    /// check for the whole [`TIMEOUT`].
+    pub fn hear_within(&mut self, expected: impl AsRef<[u8]>, wait: Duration) -> bool {
+        let expected = expected.as_ref();
+        self.stream.set_read_timeout(Some(wait)).unwrap();
+        let mut got = Vec::new();
+        let mut buffer = vec![0; expected.len()];
+        // Read no further than `expected` ends: what follows belongs to the next step.
+        let ending = loop {
+            if got.len() == expected.len() || !expected.starts_with(&got) {
+                break None;
+            }
+            match self.stream.read(&mut buffer[..expected.len() - got.len()]) {
+                Ok(0) => break Some("is closed by the server".to_string()),
+                Ok(n) => got.extend_from_slice(&buffer[..n]),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    let more = if got.is_empty() { "" } else { " more" };
+                    break Some(format!("hears nothing{more}"));
+                }
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => {
+                    break Some("is reset by the server".to_string());
+                }
+                Err(e) => break Some(format!("cannot read: {e}")),
+            }
+        };
+        self.stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        if !got.is_empty() {
+            self.transcript
+                .push(format!("{}{}", self.heard, show_bytes(&got)));
+        }
+        if let Some(ending) = ending {
+            self.event(&ending);
+        }
+        got == expected
+    }
+
+    /// Expects no reply for `wait`, like
+    /// [`expect_no_reply_for`](Client::expect_no_reply_for), but records what came
+    /// instead of panicking, and returns whether the server kept quiet.
+    pub fn silent_for(&mut self, wait: Duration) -> bool {
+        self.stream.set_read_timeout(Some(wait)).unwrap();
+        let mut buffer = [0; 1024];
+        let result = loop {
+            match self.stream.read(&mut buffer) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                result => break result,
+            }
+        };
+        self.stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        match result {
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                self.event("hears nothing yet");
+                return true;
+            }
+            Ok(0) => self.event("is closed by the server"),
+            Ok(n) => self
+                .transcript
+                .push(format!("{}{}", self.heard, show_bytes(&buffer[..n]))),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {
+                self.event("is reset by the server")
+            }
+            Err(e) => self.event(&format!("cannot read: {e}")),
+        }
+        false
+    }
+
     /// Half-closes: no more data from us (Python's `shutdown(SHUT_WR)`); reading goes on.
     pub fn shutdown_write(&mut self) {
         self.event("half-closes (no more data from it)");
