@@ -10,6 +10,8 @@
 //! - [`Client`] is a scripted client with connect, read and write timeouts.
 //! - [`Transcript`] records the conversation as `C: ...` / `S: ...` lines, with
 //!   addresses and ports redacted, ready for an insta snapshot.
+//! - [`exercises`] (with the `runner` feature) is the classroom's exercises: their
+//!   registry, and the student's runner that checks them with this same harness.
 //! - [`python3`] finds CPython for the interop tests, and fails clearly when it is
 //!   missing: python3 is a stated test requirement, not a silent skip.
 //!
@@ -19,6 +21,8 @@
 #[cfg(feature = "runner")]
 pub mod book;
 mod client;
+#[cfg(feature = "runner")]
+pub mod exercises;
 mod python;
 mod server;
 mod show;

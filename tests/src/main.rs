@@ -1,15 +1,21 @@
 //! `cargo run -p classroom -- …`: the classroom's command line.
 //!
-//! For now it builds the book, for readers without mdBook installed: mdBook comes in
-//! as a library, so `cargo` is all one needs.
+//! It builds the book, for readers without mdBook installed (mdBook comes in as a
+//! library, so `cargo` is all one needs), and it runs the exercises: a student lists
+//! them, checks their work, asks for hints, starts over; a maintainer verifies that
+//! every exercise is whole. The work is in `classroom::exercises::runner`; this file
+//! is only the command line.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use classroom::book;
+use classroom::exercises::runner::Runner;
 
-/// The socketserver-rs classroom: build the book.
+/// The socketserver-rs classroom: exercises for every lesson, and the book.
+///
+/// Start with `list`, then `check`: it checks the next exercise you have not done.
 #[derive(Parser)]
 #[command(name = "classroom", version)]
 struct Cli {
@@ -19,6 +25,41 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// List every exercise in course order: which are done, and which is next.
+    List,
+    /// Check an exercise: build your code, talk to your server, compare the
+    /// conversation with the expected one. Without ID: the next one not done.
+    Check {
+        /// The exercise, say `01-greeting` (see `list`).
+        id: Option<String>,
+    },
+    /// Show a hint for an exercise: the next one each time you ask.
+    Hint {
+        /// The exercise, say `01-greeting`.
+        id: String,
+        /// Show this hint (1 is the first) instead of the next one.
+        #[arg(long)]
+        level: Option<usize>,
+    },
+    /// Put an exercise's starter back (your version is saved in .classroom-backups/).
+    Reset {
+        /// The exercise, say `01-greeting`.
+        id: String,
+    },
+    /// Show an exercise's reference solution.
+    Solution {
+        /// The exercise, say `01-greeting`.
+        id: String,
+    },
+    /// Check, then check again every time you save a file of the lesson; after a
+    /// pass, go on to the next exercise. Ctrl-C stops.
+    Watch {
+        /// Keep to this exercise. Without it: the next one not done, then onwards.
+        id: Option<String>,
+    },
+    /// For maintainers and CI: every exercise is whole (every starter fails its check,
+    /// every solution passes, each has a statement, hints and a snapshot).
+    Verify,
     /// Build the book (HTML) and print where it is. Open that file in a browser.
     Book {
         /// Where to write the HTML. Default: target/book in the workspace.
@@ -28,7 +69,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let runner = Runner::new();
     match Cli::parse().command {
+        Command::List => runner.list(),
+        Command::Check { id } => runner.check(id.as_deref()),
+        Command::Hint { id, level } => runner.hint(&id, level),
+        Command::Reset { id } => runner.reset(&id),
+        Command::Solution { id } => runner.solution(&id),
+        Command::Watch { id } => runner.watch(id.as_deref()),
+        Command::Verify => runner.verify(),
         Command::Book { out } => build_book(out),
     }
 }

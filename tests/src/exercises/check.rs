@@ -1,0 +1,214 @@
+//! Checking an exercise: build it with cargo, start it, hold the scripted
+//! conversation, and compare the transcript with the expected one.
+//!
+//! Three things can go wrong, and none of them may crash the runner: the code does not
+//! build (cargo's own messages are shown, as cargo shows them), the server does not
+//! start or goes off script (the harness panics, as it does in tests; [`run`] catches
+//! the panic and keeps its message and the transcript so far), or it answers
+//! differently (the transcripts differ). The runner, `verify` and the exercises' tests
+//! all check through this module, so a check means the same everywhere.
+
+use std::any::Any;
+use std::ffi::OsString;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+
+use super::{Code, Exercise, snapshot};
+use crate::{ServerProcess, Transcript};
+
+/// The cargo to run: the one running us (`cargo run` sets `CARGO`), else `cargo`.
+fn cargo() -> Command {
+    let program = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    Command::new(program)
+}
+
+/// Builds the examples of `targets` with one cargo command run in the workspace
+/// `root`. Cargo's output goes straight to the terminal: its error messages are the
+/// best there are. Returns why it failed.
+pub fn build(root: &Path, targets: &[(&Exercise, Code)]) -> Result<(), String> {
+    let mut command = cargo();
+    command.current_dir(root).args(["build", "--quiet"]);
+    let mut packages: Vec<String> = targets.iter().map(|(e, _)| e.package()).collect();
+    packages.sort();
+    packages.dedup();
+    for package in packages {
+        command.args(["--package", &package]);
+    }
+    for (exercise, code) in targets {
+        command.args(["--example", &exercise.example(*code)]);
+    }
+    match command.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("cargo build failed ({status})")),
+        Err(error) => Err(format!("cannot run cargo: {error}")),
+    }
+}
+
+/// Cargo's target directory for the workspace at `root` (`CARGO_TARGET_DIR` and
+/// cargo's configuration included), as `cargo metadata` reports it.
+pub fn target_dir(root: &Path) -> Result<PathBuf, String> {
+    let output = cargo()
+        .current_dir(root)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|error| format!("cannot run cargo metadata: {error}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo metadata failed ({})", output.status));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|error| format!("cargo metadata printed something unexpected: {error}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata did not say where the target directory is".to_string())
+}
+
+/// Where cargo puts the executable of an exercise's `code`.
+pub fn binary(target_dir: &Path, exercise: &Exercise, code: Code) -> PathBuf {
+    let name = format!("{}{}", exercise.example(code), std::env::consts::EXE_SUFFIX);
+    target_dir.join("debug").join("examples").join(name)
+}
+
+/// What happened when a server was checked.
+#[derive(Clone, Debug, Default)]
+pub struct Run {
+    /// The conversation, redacted as in every test.
+    pub transcript: String,
+    /// Why the check stopped before its end, if it did: the harness's panic message
+    /// (the server did not start, or went silent, or broke the conversation).
+    pub stopped: Option<String>,
+    /// What the server printed on stdout, then on stderr.
+    pub stdout: Vec<String>,
+    pub stderr: Vec<String>,
+}
+
+impl Run {
+    /// Whether the conversation went to its end and matches `expected`.
+    pub fn passes(&self, expected: &str) -> bool {
+        self.stopped.is_none() && snapshot::same(expected, &self.transcript)
+    }
+}
+
+/// Starts `binary` (an exercise's server, already built) in the workspace `root`,
+/// holds the exercise's conversation with it, and kills it. Never panics: a panic of
+/// the harness or the script becomes [`Run::stopped`].
+pub fn run(exercise: &Exercise, binary: &Path, root: &Path) -> Run {
+    let mut command = Command::new(binary);
+    command
+        .current_dir(root)
+        .args(["--port", "0"])
+        .args(exercise.args);
+    let mut server: Option<ServerProcess> = None;
+    let mut transcript: Option<Transcript> = None;
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        let server = server.insert(ServerProcess::start(command));
+        let transcript = transcript.insert(Transcript::new(server));
+        (exercise.script)(server, transcript);
+    }));
+    Run {
+        transcript: transcript.map(|t| t.render()).unwrap_or_default(),
+        stopped: result.err().map(|payload| panic_message(payload.as_ref())),
+        stdout: server
+            .as_ref()
+            .map(ServerProcess::stdout)
+            .unwrap_or_default(),
+        stderr: server
+            .as_ref()
+            .map(ServerProcess::stderr)
+            .unwrap_or_default(),
+    }
+    // `server` is dropped here, which kills it if it is still running.
+}
+
+/// Runs several checks at once (the servers are independent, and most of a check is
+/// waiting), and returns their runs in the same order.
+pub fn run_all(jobs: &[(&Exercise, PathBuf)], root: &Path) -> Vec<Run> {
+    thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|(exercise, binary)| scope.spawn(move || run(exercise, binary, root)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                // `run` catches every panic, so this is only a safety net.
+                handle.join().unwrap_or_else(|payload| Run {
+                    stopped: Some(panic_message(payload.as_ref())),
+                    ..Run::default()
+                })
+            })
+            .collect()
+    })
+}
+
+/// Runs `f` with the default panic message turned off, so that a check that the
+/// harness stops does not print a raw panic report over the runner's own. Only for
+/// the runner: in tests, panic output belongs to the test that panicked.
+pub fn quietly<R>(f: impl FnOnce() -> R) -> R {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let result = f();
+    panic::set_hook(previous);
+    result
+}
+
+/// A panic's message, when it has one.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        message.to_string()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "the check stopped (a panic without a message)".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_that_cannot_start_is_a_stopped_run_not_a_crash() {
+        let exercise = super::super::find("01-greeting").unwrap();
+        let run = run(exercise, Path::new("/no/such/server"), Path::new("."));
+        let stopped = run.stopped.unwrap();
+        assert!(stopped.contains("cannot start server"), "{stopped}");
+        assert_eq!(run.transcript, "");
+        assert!(!Run::default().passes("anything"));
+    }
+
+    #[test]
+    fn a_run_passes_only_when_it_finished_and_matches() {
+        let finished = Run {
+            transcript: "== C connects\n".to_string(),
+            ..Run::default()
+        };
+        assert!(finished.passes("== C connects"));
+        assert!(!finished.passes("== C connects\nS: \"hi\""));
+        let stopped = Run {
+            stopped: Some("boom".to_string()),
+            ..finished
+        };
+        assert!(!stopped.passes("== C connects"));
+    }
+
+    #[test]
+    fn binaries_are_cargo_examples() {
+        let exercise = super::super::find("02-numbered").unwrap();
+        let path = binary(Path::new("/t"), exercise, Code::Solution);
+        let expected = format!(
+            "/t/debug/examples/02-numbered-solution{}",
+            std::env::consts::EXE_SUFFIX
+        );
+        assert_eq!(path, Path::new(&expected));
+    }
+}
