@@ -69,6 +69,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let runner = Runner::new();
     match Cli::parse().command {
         Command::List => runner.list(),
@@ -79,6 +80,19 @@ fn main() -> ExitCode {
         Command::Watch { id } => runner.watch(id.as_deref()),
         Command::Verify => runner.verify(),
         Command::Book { out } => build_book(out),
+    }
+}
+
+/// `cargo run -p classroom -- list | head` closes our stdout early. Rust ignores
+/// SIGPIPE, so `println!` would panic there; restoring the default makes the runner
+/// end quietly instead, as `ls | head` does. Children are unaffected (std resets the
+/// signal for them), and sockets never raise it (std sends with MSG_NOSIGNAL).
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists; setting a
+    // signal's disposition to its default has no other effect on this process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -24,10 +24,34 @@ fn cargo() -> Command {
     Command::new(program)
 }
 
+/// Why a build failed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BuildError {
+    /// Cargo ran and found errors, which it has shown.
+    Failed,
+    /// Cargo itself could not be run: why.
+    NoCargo(String),
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Failed => write!(f, "cargo build failed (see its messages above)"),
+            BuildError::NoCargo(why) => write!(f, "cannot run cargo: {why}"),
+        }
+    }
+}
+
+impl From<BuildError> for String {
+    fn from(error: BuildError) -> String {
+        error.to_string()
+    }
+}
+
 /// Builds the examples of `targets` with one cargo command run in the workspace
 /// `root`. Cargo's output goes straight to the terminal: its error messages are the
-/// best there are. Returns why it failed.
-pub fn build(root: &Path, targets: &[(&Exercise, Code)]) -> Result<(), String> {
+/// best there are.
+pub fn build(root: &Path, targets: &[(&Exercise, Code)]) -> Result<(), BuildError> {
     let mut command = cargo();
     command.current_dir(root).args(["build", "--quiet"]);
     let mut packages: Vec<String> = targets.iter().map(|(e, _)| e.package()).collect();
@@ -41,8 +65,8 @@ pub fn build(root: &Path, targets: &[(&Exercise, Code)]) -> Result<(), String> {
     }
     match command.status() {
         Ok(status) if status.success() => Ok(()),
-        Ok(status) => Err(format!("cargo build failed ({status})")),
-        Err(error) => Err(format!("cannot run cargo: {error}")),
+        Ok(_) => Err(BuildError::Failed),
+        Err(error) => Err(BuildError::NoCargo(error.to_string())),
     }
 }
 
@@ -106,7 +130,9 @@ pub fn run(exercise: &Exercise, binary: &Path, root: &Path) -> Run {
     command
         .current_dir(root)
         .args(["--port", "0"])
-        .args(exercise.args);
+        .args(exercise.args)
+        // A panicking server's message, not pages of backtrace, is what helps.
+        .env("RUST_BACKTRACE", "0");
     let mut server: Option<ServerProcess> = None;
     let mut transcript: Option<Transcript> = None;
     let result = panic::catch_unwind(AssertUnwindSafe(|| {

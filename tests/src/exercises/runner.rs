@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::check::{self, Run};
+use super::check::{self, BuildError, Run};
 use super::progress::{self, Progress};
 use super::{Code, Exercise, all, diff, find, snapshot, starter, verify};
 use crate::book;
@@ -79,8 +79,8 @@ impl Runner {
         println!();
         match next {
             Some(next) => println!(
-                "Next: {} ({}). Read its statement at the end of {}, edit {}, then run:\n\n    \
-                 cargo run -p classroom -- check",
+                "Next: {} ({}).\nRead its statement in the \"Exercises\" section of {},\n\
+                 edit {}, then run:\n\n    cargo run -p classroom -- check",
                 next.id,
                 next.title,
                 self.shown(&next.chapter_path(&self.root)),
@@ -154,7 +154,7 @@ impl Runner {
             );
         } else {
             println!(
-                "That is the last hint. The reference solution is one command away \
+                "That is the last hint. The reference solution is one command away\n\
                  (cargo run -p classroom -- solution {}), but try once more first.",
                 exercise.id
             );
@@ -283,7 +283,7 @@ impl Runner {
                 self.paint(
                     "2",
                     &format!(
-                        "Watching {} for changes to check {} again (Ctrl-C stops).",
+                        "Watching {} for changes: each save checks {} (Ctrl-C stops).",
                         self.shown(&dir),
                         exercise.id
                     )
@@ -360,18 +360,26 @@ impl Runner {
                 return false;
             }
         };
-        let built = check::build(&self.root, &[(exercise, Code::Exercise)])
-            .and_then(|()| check::target_dir(&self.root));
-        let target_dir = match built {
-            Ok(target_dir) => target_dir,
-            Err(error) => {
+        match check::build(&self.root, &[(exercise, Code::Exercise)]) {
+            Ok(()) => {}
+            Err(BuildError::Failed) => {
                 println!(
-                    "\n{} {} does not build yet ({error}): fix what cargo says above, in \
-                     {file}.",
+                    "\n{} {} does not build yet: fix what cargo says above, in {file}.",
                     self.paint("1;31", "✗"),
                     exercise.id
                 );
                 self.record(exercise, false);
+                return false;
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return false;
+            }
+        }
+        let target_dir = match check::target_dir(&self.root) {
+            Ok(target_dir) => target_dir,
+            Err(error) => {
+                eprintln!("error: {error}");
                 return false;
             }
         };
@@ -395,8 +403,8 @@ impl Runner {
         );
         match self.next_undone(&self.load_progress(), Some(exercise)) {
             Some(next) => println!(
-                "\nNext: {} ({}), in {}. Its statement is at the end of {}; check it with\n\n    \
-                 cargo run -p classroom -- check",
+                "\nNext: {} ({}), in {}.\nIts statement is in the \"Exercises\" section of \
+                 {}; check it with\n\n    cargo run -p classroom -- check",
                 next.id,
                 next.title,
                 self.shown(&next.path(&self.root, Code::Exercise)),
@@ -439,7 +447,8 @@ impl Runner {
             println!("\n{}\n{}", self.bold("Hint:"), wrap(hint, "    "));
         }
         println!(
-            "\nMore hints: cargo run -p classroom -- hint {}\nThe statement: the end of {}",
+            "\nMore hints: cargo run -p classroom -- hint {}\nThe statement: the \"Exercises\" \
+             section of {}",
             exercise.id,
             self.shown(&exercise.chapter_path(&self.root))
         );
