@@ -130,7 +130,8 @@ fn the_page_checker_catches_what_it_should() {
 
 /// Every lesson chapter ends with "Where this goes in socketserver" and the growing
 /// table, up to its own row: the course's throughline, one row per lesson, written
-/// once in `include/throughline.md`.
+/// once in `include/throughline.md`. A chapter's exercises, when it has them, come
+/// just before: `## Exercises` is the second-to-last section.
 #[test]
 fn every_lesson_chapter_ends_with_its_row_of_the_throughline() {
     let src = book_root().join("src");
@@ -149,6 +150,18 @@ fn every_lesson_chapter_ends_with_its_row_of_the_throughline() {
         if !last_section.starts_with("Where this goes in socketserver") {
             problems.push(format!(
                 "{name}: the last section is not \"Where this goes\""
+            ));
+        }
+        let sections: Vec<&str> = markdown
+            .split("\n## ")
+            .skip(1)
+            .map(|section| section.lines().next().unwrap_or(""))
+            .collect();
+        if let Some(at) = sections.iter().position(|title| *title == "Exercises")
+            && at + 2 != sections.len()
+        {
+            problems.push(format!(
+                "{name}: \"Exercises\" is not the section just before \"Where this goes\""
             ));
         }
         // The header, then rows 01..=N: the table ends at the lesson's own row.

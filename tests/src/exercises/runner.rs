@@ -185,8 +185,19 @@ impl Runner {
             }
         };
         let starter_path = exercise.path(&self.root, Code::Exercise);
-        if let Ok(current) = fs::read_to_string(&starter_path)
-            && current != generated
+        let current = fs::read_to_string(&starter_path).ok();
+        let mut progress = self.load_progress();
+        progress.set_done(exercise.id, false);
+        if current.as_deref() == Some(generated.as_str()) {
+            self.save_progress(&progress);
+            println!(
+                "{} is already its starter: {}",
+                exercise.id,
+                self.shown(&starter_path)
+            );
+            return ExitCode::SUCCESS;
+        }
+        if let Some(current) = current
             && !current.trim().is_empty()
         {
             match self.back_up(exercise, &current) {
@@ -210,8 +221,6 @@ impl Runner {
             eprintln!("error: cannot write {}: {error}", self.shown(&starter_path));
             return ExitCode::FAILURE;
         }
-        let mut progress = self.load_progress();
-        progress.set_done(exercise.id, false);
         self.save_progress(&progress);
         println!(
             "{} is back to its starter: {}",
