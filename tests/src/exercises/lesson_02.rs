@@ -42,6 +42,7 @@ pub const EXERCISES: &[Exercise] = &[
     },
 ];
 
+// ANCHOR: numbered
 /// Three messages, each answered with its number; `close` is not a message.
 fn numbered(server: &mut ServerProcess, transcript: &Transcript) {
     let mut client = Client::connect(transcript, server.addr());
@@ -55,6 +56,7 @@ fn numbered(server: &mut ServerProcess, transcript: &Transcript) {
     client.expect_closed();
     record_exit(server, transcript);
 }
+// ANCHOR_END: numbered
 
 /// Lines cut across reads and several lines in one read: one numbered answer per line.
 fn lines(server: &mut ServerProcess, transcript: &Transcript) {
