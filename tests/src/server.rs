@@ -198,6 +198,26 @@ impl ServerProcess {
         status
     }
 
+    /// The server's exit status if it exits within `wait` (or has already), once its
+    /// output is fully drained; `None` if it is still running. Never panics: for
+    /// reports about a server that may have crashed, where the last lines it printed
+    /// (a panic message, say) matter most.
+    pub fn exited_within(&mut self, wait: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + wait;
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+                Ok(None) | Err(_) => return None,
+            }
+        };
+        let drained = |out: &Output| out.closed;
+        let deadline = Instant::now() + TIMEOUT;
+        self.stdout.wait_until(deadline, drained);
+        self.stderr.wait_until(deadline, drained);
+        Some(status)
+    }
+
     /// Sends SIGINT, as Ctrl-C in a terminal does.
     #[cfg(unix)]
     pub fn interrupt(&self) {

@@ -12,11 +12,15 @@ use std::any::Any;
 use std::ffi::OsString;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
+use std::time::Duration;
 
 use super::{Code, Exercise, snapshot};
 use crate::{ServerProcess, Transcript};
+
+/// How long a check waits, after its conversation, for a server that is exiting.
+const EXIT_GRACE: Duration = Duration::from_millis(100);
 
 /// The cargo to run: the one running us (`cargo run` sets `CARGO`), else `cargo`.
 fn cargo() -> Command {
@@ -113,6 +117,8 @@ pub struct Run {
     /// What the server printed on stdout, then on stderr.
     pub stdout: Vec<String>,
     pub stderr: Vec<String>,
+    /// How the server exited, if it had by the end of the conversation.
+    pub exit: Option<ExitStatus>,
 }
 
 impl Run {
@@ -140,17 +146,18 @@ pub fn run(exercise: &Exercise, binary: &Path, root: &Path) -> Run {
         let transcript = transcript.insert(Transcript::new(server));
         (exercise.script)(server, transcript);
     }));
+    // A server that crashed mid-conversation may still be on its way out: give it a
+    // moment, so that its last words (a panic message) make the report.
+    let exit = server
+        .as_mut()
+        .and_then(|server| server.exited_within(EXIT_GRACE));
+    let output = |lines: fn(&ServerProcess) -> Vec<String>| server.as_ref().map(lines);
     Run {
         transcript: transcript.map(|t| t.render()).unwrap_or_default(),
         stopped: result.err().map(|payload| panic_message(payload.as_ref())),
-        stdout: server
-            .as_ref()
-            .map(ServerProcess::stdout)
-            .unwrap_or_default(),
-        stderr: server
-            .as_ref()
-            .map(ServerProcess::stderr)
-            .unwrap_or_default(),
+        stdout: output(ServerProcess::stdout).unwrap_or_default(),
+        stderr: output(ServerProcess::stderr).unwrap_or_default(),
+        exit,
     }
     // `server` is dropped here, which kills it if it is still running.
 }

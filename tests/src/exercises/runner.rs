@@ -438,9 +438,13 @@ impl Runner {
             println!("\nThe check stopped early:\n{}", indent(stopped, "    "));
         }
         for (name, output) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
-            if output.is_empty() {
+            // Blank lines at either end (a panic message starts with one) say nothing.
+            let start = output.iter().position(|line| !line.trim().is_empty());
+            let end = output.iter().rposition(|line| !line.trim().is_empty());
+            let (Some(start), Some(end)) = (start, end) else {
                 continue;
-            }
+            };
+            let output = &output[start..=end];
             let skipped = output.len().saturating_sub(SHOWN_OUTPUT_LINES);
             let more = if skipped > 0 {
                 format!(" (its last {SHOWN_OUTPUT_LINES} lines)")
@@ -451,6 +455,9 @@ impl Runner {
             for line in &output[skipped..] {
                 println!("    {line}");
             }
+        }
+        if let Some(status) = run.exit.filter(|status| !status.success()) {
+            println!("\nYour server exited with {status}.");
         }
         if let Some(hint) = exercise.hints.first() {
             println!("\n{}\n{}", self.bold("Hint:"), wrap(hint, "    "));
