@@ -135,7 +135,7 @@ impl Runner {
             }
             None => (progress.hints_seen(exercise.id) + 1).min(count),
         };
-        let Some(hint) = exercise.hints.get(level - 1) else {
+        let Some(hint) = level.checked_sub(1).and_then(|at| exercise.hints.get(at)) else {
             eprintln!("error: {} has no hints yet", exercise.id);
             return ExitCode::FAILURE;
         };
