@@ -29,6 +29,7 @@ pub mod diff;
 mod lesson_01;
 mod lesson_02;
 mod lesson_03;
+mod lesson_04;
 pub mod progress;
 pub mod runner;
 pub mod snapshot;
@@ -47,6 +48,7 @@ const LESSONS: &[&[Exercise]] = &[
     lesson_01::EXERCISES,
     lesson_02::EXERCISES,
     lesson_03::EXERCISES,
+    lesson_04::EXERCISES,
 ];
 
 /// How long a check waits for a server that should already have spoken (a
