@@ -30,6 +30,7 @@ mod lesson_01;
 mod lesson_02;
 mod lesson_03;
 mod lesson_04;
+mod lesson_05;
 pub mod progress;
 pub mod runner;
 pub mod snapshot;
@@ -49,6 +50,7 @@ const LESSONS: &[&[Exercise]] = &[
     lesson_02::EXERCISES,
     lesson_03::EXERCISES,
     lesson_04::EXERCISES,
+    lesson_05::EXERCISES,
 ];
 
 /// How long a check waits for a server that should already have spoken (a
