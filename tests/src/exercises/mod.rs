@@ -31,6 +31,7 @@ mod lesson_02;
 mod lesson_03;
 mod lesson_04;
 mod lesson_05;
+mod lesson_06;
 pub mod progress;
 pub mod runner;
 pub mod snapshot;
@@ -51,6 +52,7 @@ const LESSONS: &[&[Exercise]] = &[
     lesson_03::EXERCISES,
     lesson_04::EXERCISES,
     lesson_05::EXERCISES,
+    lesson_06::EXERCISES,
 ];
 
 /// How long a check waits for a server that should already have spoken (a
