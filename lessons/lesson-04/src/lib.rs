@@ -143,24 +143,34 @@ fn serve_client(mut conn: TcpStream, client_address: SocketAddr) {
 pub struct OpenConnections(Arc<Mutex<HashMap<SocketAddr, TcpStream>>>);
 
 impl OpenConnections {
-    fn add(&self, client_address: SocketAddr, conn: &TcpStream) {
+    /// Remembers a new client's connection (a second handle to it).
+    pub fn add(&self, client_address: SocketAddr, conn: &TcpStream) {
         if let Ok(handle) = conn.try_clone() {
             self.lock().insert(client_address, handle);
         }
     }
 
-    fn remove(&self, client_address: SocketAddr) {
+    /// Forgets a client that is done. Its connection closes once both handles are
+    /// dropped: the client thread's, and this one.
+    pub fn remove(&self, client_address: SocketAddr) {
         self.lock().remove(&client_address);
     }
 
-    fn close(&self, client_address: SocketAddr) {
+    /// Forgets a client and shuts its connection down.
+    pub fn close(&self, client_address: SocketAddr) {
         if let Some(conn) = self.lock().remove(&client_address) {
             let _ = conn.shutdown(Shutdown::Both);
         }
     }
 
-    fn len(&self) -> usize {
+    /// How many clients are connected.
+    pub fn len(&self) -> usize {
         self.lock().len()
+    }
+
+    /// Whether no client is connected.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Shuts every open connection down: each client thread's `read` returns, its

@@ -29,6 +29,9 @@ pub mod diff;
 mod lesson_01;
 mod lesson_02;
 mod lesson_03;
+mod lesson_04;
+mod lesson_05;
+mod lesson_06;
 pub mod progress;
 pub mod runner;
 pub mod snapshot;
@@ -47,6 +50,9 @@ const LESSONS: &[&[Exercise]] = &[
     lesson_01::EXERCISES,
     lesson_02::EXERCISES,
     lesson_03::EXERCISES,
+    lesson_04::EXERCISES,
+    lesson_05::EXERCISES,
+    lesson_06::EXERCISES,
 ];
 
 /// How long a check waits for a server that should already have spoken (a

@@ -1,0 +1,128 @@
+//! Lesson 04's exercises: many client threads at once, and what they share.
+
+use super::{Exercise, PATIENCE};
+use crate::{Client, ServerProcess, Transcript};
+
+/// In course order.
+pub const EXERCISES: &[Exercise] = &[
+    Exercise {
+        id: "04-shared-counter",
+        title: "Number every reply, server-wide",
+        hints: &[
+            "Every client thread must see the same count, so it cannot be a local \
+             variable of one thread: make it in `serve_forever`, before the loop, and \
+             give each thread a handle to it. A plain `&mut u64` will not do: the \
+             threads outlive the borrow, and two of them may count at the same moment.",
+            "`let count = Arc::new(AtomicU64::new(0));` before the loop; for each client, \
+             `let count = Arc::clone(&count);` before `spawn`, so the `move` closure \
+             takes its own handle. Pass `&count` on to `serve_client` and \
+             `communication_loop` (an `&AtomicU64` parameter).",
+            "`let number = count.fetch_add(1, Ordering::SeqCst) + 1;` adds one and returns \
+             the old value in one step, so no two messages get the same number. Then \
+             build the reply as in 02-numbered: `format!(\"{number}: \").into_bytes()`, \
+             extended with `upper(message)`, in one `write_all`.",
+        ],
+        args: &[],
+        script: shared_counter,
+    },
+    Exercise {
+        id: "04-busy-limit",
+        title: "Serve at most N clients at once",
+        hints: &[
+            "The server already knows how many clients it is serving: `open_connections` \
+             holds every connection that is open, and `open_connections.len()` counts \
+             them. Decide right after `accept`, in the main thread, before \
+             `open_connections.add`.",
+            "Give `serve_forever` a `max_clients: usize` parameter and pass \
+             `cli.max_clients`. When `open_connections.len() >= max_clients`, write \
+             `format!(\"busy: {max_clients} clients already connected, try again later\\n\")` \
+             to the new connection, and `continue`: `conn` is dropped, which closes it. \
+             Log a failed write; never `unwrap` it.",
+            "A client's place must be free by the time that client sees its connection \
+             close: the check's next client connects at that very moment. The lesson's \
+             code already gets this right: the connection closes when its last handle \
+             is dropped, which is the one `connections.remove` takes out of the map. If \
+             you keep a count of your own instead, lower it before that line.",
+        ],
+        args: &["--max-clients", "2"],
+        script: busy_limit,
+    },
+];
+
+/// Three clients take turns; the numbers count every message of every client.
+fn shared_counter(server: &mut ServerProcess, transcript: &Transcript) {
+    let addr = server.addr();
+    let mut a = Client::connect_as(transcript, "A", addr);
+    a.send("hello");
+    if !a.hear("1: HELLO") {
+        return;
+    }
+    // B comes while A is still connected: its first message is the server's second.
+    let mut b = Client::connect_as(transcript, "B", addr);
+    b.send("hi");
+    if !b.hear("2: HI") {
+        return;
+    }
+    a.send("again");
+    if !a.hear("3: AGAIN") {
+        return;
+    }
+    b.send("close");
+    b.expect_closed();
+    let mut c = Client::connect_as(transcript, "C", addr);
+    c.send("grüße");
+    if !c.hear("4: GRüßE") {
+        return;
+    }
+    a.send("close");
+    a.expect_closed();
+    c.send("x");
+    if !c.hear("5: X") {
+        return;
+    }
+    c.close();
+}
+
+/// With `--max-clients 2`: A and B are served, C is turned away, and once A has gone
+/// D takes its place.
+fn busy_limit(server: &mut ServerProcess, transcript: &Transcript) {
+    let addr = server.addr();
+    let mut a = Client::connect_as(transcript, "A", addr);
+    a.send("hello");
+    if !a.hear("HELLO") {
+        return;
+    }
+    let mut b = Client::connect_as(transcript, "B", addr);
+    b.send("hi");
+    if !b.hear("HI") {
+        return;
+    }
+    // A third client while two are connected: the server speaks first, then closes.
+    let mut c = Client::connect_as(transcript, "C", addr);
+    if !c.hear_within(
+        "busy: 2 clients already connected, try again later\n",
+        PATIENCE,
+    ) {
+        return;
+    }
+    c.expect_closed();
+    // The two who are in are still served.
+    a.send("still here");
+    if !a.hear("STILL HERE") {
+        return;
+    }
+    // A leaves; once the server has closed A's connection, its place is free.
+    a.send("close");
+    a.expect_closed();
+    let mut d = Client::connect_as(transcript, "D", addr);
+    d.send("my turn");
+    if !d.hear("MY TURN") {
+        return;
+    }
+    b.send("bye");
+    if !b.hear("BYE") {
+        return;
+    }
+    d.close();
+    b.close();
+}
