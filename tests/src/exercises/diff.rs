@@ -19,9 +19,17 @@ pub enum Line<'a> {
     Actual(&'a str),
 }
 
-/// The lines of `expected` and `actual`, matched up: at each difference, what was
-/// expected comes first, then what happened instead.
+/// The lines of `expected` and `actual`, matched up. Where they differ, the expected
+/// and the actual lines alternate, so that each line of what happened sits right
+/// under the line it replaced: a server that goes off script shows its wrong reply
+/// where the conversations part, then what the rest should have been.
 pub fn diff<'a>(expected: &'a str, actual: &'a str) -> Vec<Line<'a>> {
+    interleave(matched(expected, actual))
+}
+
+/// The textbook longest-common-subsequence diff: every difference as a run of
+/// expected lines, then a run of actual ones.
+fn matched<'a>(expected: &'a str, actual: &'a str) -> Vec<Line<'a>> {
     let old: Vec<&str> = expected.lines().collect();
     let new: Vec<&str> = actual.lines().collect();
     // common[i][j]: the length of the longest common subsequence of old[i..], new[j..].
@@ -51,6 +59,39 @@ pub fn diff<'a>(expected: &'a str, actual: &'a str) -> Vec<Line<'a>> {
         }
     }
     lines
+}
+
+/// Rewrites each run of differences (the lines between two `Same`s) so that its
+/// expected and actual lines alternate.
+fn interleave(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
+    let mut out = Vec::with_capacity(lines.len());
+    let (mut expected, mut actual) = (Vec::new(), Vec::new());
+    for line in lines {
+        match line {
+            Line::Expected(_) => expected.push(line),
+            Line::Actual(_) => actual.push(line),
+            Line::Same(_) => {
+                alternate(&mut out, &mut expected, &mut actual);
+                out.push(line);
+            }
+        }
+    }
+    alternate(&mut out, &mut expected, &mut actual);
+    out
+}
+
+/// Moves one run's expected and actual lines to `out`, alternating.
+fn alternate<'a>(
+    out: &mut Vec<Line<'a>>,
+    expected: &mut Vec<Line<'a>>,
+    actual: &mut Vec<Line<'a>>,
+) {
+    for k in 0..expected.len().max(actual.len()) {
+        out.extend(expected.get(k));
+        out.extend(actual.get(k));
+    }
+    expected.clear();
+    actual.clear();
 }
 
 /// The diff as text: `  ` before a line in both, `- ` before an expected line that
@@ -117,6 +158,23 @@ mod tests {
         );
         assert_eq!(diff("a\n", "a\nb\n"), vec![Same("a"), Actual("b")]);
         assert_eq!(diff("", "x\n"), vec![Actual("x")]);
+    }
+
+    #[test]
+    fn a_wrong_reply_sits_where_the_conversations_part() {
+        let expected = "C: \"a\"\nS: \"A\"\nC: \"b\"\nS: \"B\"\n== C closes\n";
+        let actual = "C: \"a\"\nS: \"oops\"\n";
+        assert_eq!(
+            diff(expected, actual),
+            vec![
+                Same("C: \"a\""),
+                Expected("S: \"A\""),
+                Actual("S: \"oops\""),
+                Expected("C: \"b\""),
+                Expected("S: \"B\""),
+                Expected("== C closes"),
+            ]
+        );
     }
 
     #[test]

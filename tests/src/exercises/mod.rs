@@ -178,13 +178,24 @@ impl fmt::Display for UnknownExercise {
         }
         write!(f, "the exercises are:")?;
         for exercise in all() {
-            write!(f, "\n  {:<16} {}", exercise.id, exercise.title)?;
+            write!(
+                f,
+                "\n  {:<width$} {}",
+                exercise.id,
+                exercise.title,
+                width = id_width()
+            )?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for UnknownExercise {}
+
+/// The width of the longest id, so that lists of exercises line up.
+pub fn id_width() -> usize {
+    all().map(|exercise| exercise.id.len()).max().unwrap_or(0)
+}
 
 /// Waits for the server to exit by itself, and records how it did.
 pub(crate) fn record_exit(server: &mut ServerProcess, transcript: &Transcript) {

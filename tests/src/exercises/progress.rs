@@ -54,9 +54,14 @@ impl Progress {
         }
     }
 
-    /// Writes the progress to `path`.
+    /// Writes the progress to `path`. No progress and no file yet: nothing to write,
+    /// so a `reset` of an untouched exercise leaves no empty file behind.
     pub fn save(&self, path: &Path) -> io::Result<()> {
-        fs::write(path, self.render())
+        let text = self.render();
+        if text.is_empty() && !path.exists() {
+            return Ok(());
+        }
+        fs::write(path, text)
     }
 
     /// Parses the file's text. Never fails: a line it does not understand is kept.

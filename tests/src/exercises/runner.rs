@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::check::{self, BuildError, Run};
 use super::progress::{self, Progress};
-use super::{Code, Exercise, all, diff, find, snapshot, starter, verify};
+use super::{Code, Exercise, all, diff, find, id_width, snapshot, starter, verify};
 use crate::book;
 
 /// How often `watch` looks at the files' modification times. Polling works on every
@@ -74,7 +74,12 @@ impl Runner {
             } else {
                 "    ".to_string()
             };
-            println!("  {mark}  {:<16} {}", exercise.id, exercise.title);
+            println!(
+                "  {mark}  {:<width$} {}",
+                exercise.id,
+                exercise.title,
+                width = id_width()
+            );
         }
         println!();
         match next {
@@ -596,10 +601,11 @@ fn fingerprint(dir: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
 }
 
 /// `text` broken into lines of at most about 88 characters, each after `prefix`.
+/// A `code span` is never broken: a student copies it whole.
 fn wrap(text: &str, prefix: &str) -> String {
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    for word in unbreakable(text) {
         if !line.is_empty() && line.len() + 1 + word.len() > 88 - prefix.len() {
             lines.push(format!("{prefix}{line}"));
             line.clear();
@@ -607,12 +613,28 @@ fn wrap(text: &str, prefix: &str) -> String {
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        line.push_str(&word);
     }
     if !line.is_empty() {
         lines.push(format!("{prefix}{line}"));
     }
     lines.join("\n")
+}
+
+/// The words of `text`, a code span between backticks counting as one word.
+fn unbreakable(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match words.last_mut() {
+            // An odd number of backticks so far: the last word opened a span.
+            Some(open) if open.matches('`').count() % 2 == 1 => {
+                open.push(' ');
+                open.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+    }
+    words
 }
 
 /// Every line of `text` after `prefix`.
@@ -638,6 +660,12 @@ mod tests {
         );
         assert_eq!(wrapped.split_whitespace().count(), 40);
         assert_eq!(wrap("a  b\n c", "> "), "> a b c");
+        let code = format!("{} `let count = 0;` after", "word ".repeat(16));
+        let wrapped = wrap(&code, "");
+        assert!(
+            wrapped.lines().any(|l| l.contains("`let count = 0;`")),
+            "{wrapped}"
+        );
     }
 
     #[test]
