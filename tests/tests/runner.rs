@@ -107,7 +107,10 @@ fn an_unknown_id_is_a_clear_error_listing_the_valid_ones() {
             error.starts_with("error: there is no exercise `01-greting`.\n"),
             "{command}: {error}"
         );
-        assert!(error.contains("\n  01-greeting      Greet the client first"));
+        // Ids padded to the longest, so the titles line up.
+        let width = classroom::exercises::id_width();
+        let line = format!("\n  {:<width$} Greet the client first", "01-greeting");
+        assert!(error.contains(&line), "{error}");
         assert!(error.contains("\n  03-quit "), "{error}");
     }
     let output = progress.run(&["hint", "quit"]);
