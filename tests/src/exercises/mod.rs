@@ -29,13 +29,16 @@ pub mod diff;
 mod lesson_01;
 mod lesson_02;
 mod lesson_03;
+mod lesson_07;
 pub mod progress;
 pub mod runner;
 pub mod snapshot;
 pub mod starter;
 pub mod verify;
 
+use std::ffi::OsString;
 use std::fmt;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,6 +50,7 @@ const LESSONS: &[&[Exercise]] = &[
     lesson_01::EXERCISES,
     lesson_02::EXERCISES,
     lesson_03::EXERCISES,
+    lesson_07::EXERCISES,
 ];
 
 /// How long a check waits for a server that should already have spoken (a
@@ -66,6 +70,11 @@ pub struct Exercise {
     pub hints: &'static [&'static str],
     /// Arguments for the server besides `--port 0`.
     pub args: &'static [&'static str],
+    /// For a server that serves files (lesson 09's): writes the files the check needs
+    /// into a fresh directory, which the check makes before it starts the server and
+    /// deletes after it, and returns the server's arguments that point it there
+    /// (`--root DIR`). `None` for a server that needs no files.
+    pub setup: Option<Setup>,
     /// The scripted conversation: drives the running server with the harness's
     /// [`Client`](crate::Client) or [`UdpClient`](crate::UdpClient), recording into
     /// the transcript. It stops early when the server goes off script, so that a
@@ -73,6 +82,11 @@ pub struct Exercise {
     /// catches that and reports it.
     pub script: fn(&mut ServerProcess, &Transcript),
 }
+
+/// An exercise's [`setup`](Exercise::setup): given the check's fresh directory, writes
+/// the files the server should find there, and returns the server's arguments that
+/// point it there.
+pub type Setup = fn(&Path) -> io::Result<Vec<OsString>>;
 
 /// Which code of an exercise to build and run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
