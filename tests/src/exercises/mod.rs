@@ -30,6 +30,7 @@ mod lesson_01;
 mod lesson_02;
 mod lesson_03;
 mod lesson_07;
+mod lesson_08;
 pub mod progress;
 pub mod runner;
 pub mod snapshot;
@@ -51,6 +52,7 @@ const LESSONS: &[&[Exercise]] = &[
     lesson_02::EXERCISES,
     lesson_03::EXERCISES,
     lesson_07::EXERCISES,
+    lesson_08::EXERCISES,
 ];
 
 /// How long a check waits for a server that should already have spoken (a
