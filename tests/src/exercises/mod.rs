@@ -31,6 +31,7 @@ mod lesson_02;
 mod lesson_03;
 mod lesson_07;
 mod lesson_08;
+mod lesson_09;
 pub mod progress;
 pub mod runner;
 pub mod snapshot;
@@ -53,6 +54,7 @@ const LESSONS: &[&[Exercise]] = &[
     lesson_03::EXERCISES,
     lesson_07::EXERCISES,
     lesson_08::EXERCISES,
+    lesson_09::EXERCISES,
 ];
 
 /// How long a check waits for a server that should already have spoken (a
