@@ -165,6 +165,11 @@ pub fn all() -> impl Iterator<Item = &'static Exercise> {
     LESSONS.iter().flat_map(|lesson| lesson.iter())
 }
 
+/// The length of the longest id: the column of ids in a list of exercises.
+pub fn id_width() -> usize {
+    all().map(|exercise| exercise.id.len()).max().unwrap_or(0)
+}
+
 /// The exercise called `id`, or an error that lists the valid ids.
 pub fn find(id: &str) -> Result<&'static Exercise, UnknownExercise> {
     all()
@@ -190,7 +195,13 @@ impl fmt::Display for UnknownExercise {
         }
         write!(f, "the exercises are:")?;
         for exercise in all() {
-            write!(f, "\n  {:<16} {}", exercise.id, exercise.title)?;
+            write!(
+                f,
+                "\n  {:<width$} {}",
+                exercise.id,
+                exercise.title,
+                width = id_width()
+            )?;
         }
         Ok(())
     }

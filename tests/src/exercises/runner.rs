@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::check::{self, BuildError, Run};
 use super::progress::{self, Progress};
-use super::{Code, Exercise, all, diff, find, snapshot, starter, verify};
+use super::{Code, Exercise, all, diff, find, id_width, snapshot, starter, verify};
 use crate::book;
 
 /// How often `watch` looks at the files' modification times. Polling works on every
@@ -74,7 +74,12 @@ impl Runner {
             } else {
                 "    ".to_string()
             };
-            println!("  {mark}  {:<16} {}", exercise.id, exercise.title);
+            println!(
+                "  {mark}  {:<width$} {}",
+                exercise.id,
+                exercise.title,
+                width = id_width()
+            );
         }
         println!();
         match next {
