@@ -10,13 +10,16 @@
 
 use std::any::Any;
 use std::ffi::OsString;
+use std::fs;
+use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use super::{Code, Exercise, snapshot};
+use super::{Code, Exercise, Setup, snapshot};
 use crate::{ServerProcess, Transcript};
 
 /// How long a check waits, after its conversation, for a server that is exiting.
@@ -139,6 +142,21 @@ pub fn run(exercise: &Exercise, binary: &Path, root: &Path) -> Run {
         .args(exercise.args)
         // A panicking server's message, not pages of backtrace, is what helps.
         .env("RUST_BACKTRACE", "0");
+    // The files of a server that serves files. Declared before the server, so that
+    // they are deleted after the server is killed.
+    let _scratch = match exercise.setup.map(|setup| prepare(exercise, setup)) {
+        None => None,
+        Some(Ok((scratch, args))) => {
+            command.args(args);
+            Some(scratch)
+        }
+        Some(Err(error)) => {
+            return Run {
+                stopped: Some(format!("cannot prepare the check's files: {error}")),
+                ..Run::default()
+            };
+        }
+    };
     let mut server: Option<ServerProcess> = None;
     let mut transcript: Option<Transcript> = None;
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -160,6 +178,38 @@ pub fn run(exercise: &Exercise, binary: &Path, root: &Path) -> Run {
         exit,
     }
     // `server` is dropped here, which kills it if it is still running.
+}
+
+/// A fresh directory for one check's files (an exercise's `setup`), under the
+/// system's temporary directory, deleted when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(exercise: &Exercise) -> io::Result<Scratch> {
+        // Unique per process and per check: a solution and its starter may be checked
+        // at the same time.
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("classroom-{}-{}-{n}", exercise.id, std::process::id());
+        let path = std::env::temp_dir().join(name);
+        let _ = fs::remove_dir_all(&path); // left over from a killed run of the same pid
+        fs::create_dir_all(&path)?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Makes the check's scratch directory and runs the exercise's `setup` in it: the
+/// directory, and the server's arguments that point it there.
+fn prepare(exercise: &Exercise, setup: Setup) -> io::Result<(Scratch, Vec<OsString>)> {
+    let scratch = Scratch::new(exercise)?;
+    let args = setup(&scratch.0)?;
+    Ok((scratch, args))
 }
 
 /// Runs several checks at once (the servers are independent, and most of a check is
@@ -217,6 +267,42 @@ mod tests {
         assert!(stopped.contains("cannot start server"), "{stopped}");
         assert_eq!(run.transcript, "");
         assert!(!Run::default().passes("anything"));
+    }
+
+    #[test]
+    fn a_setup_that_fails_stops_the_check_before_any_server_starts() {
+        fn fails(_dir: &Path) -> io::Result<Vec<OsString>> {
+            Err(io::Error::other("disk full"))
+        }
+        let exercise = Exercise {
+            setup: Some(fails),
+            ..*super::super::find("01-greeting").unwrap()
+        };
+        let run = run(&exercise, Path::new("/no/such/server"), Path::new("."));
+        let stopped = run.stopped.unwrap();
+        assert_eq!(stopped, "cannot prepare the check's files: disk full");
+        assert_eq!(run.transcript, "");
+    }
+
+    #[test]
+    fn the_setup_gets_a_fresh_directory_which_is_deleted_after_the_check() {
+        static PREPARED: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+        fn writes_a_file(dir: &Path) -> io::Result<Vec<OsString>> {
+            assert_eq!(fs::read_dir(dir)?.count(), 0, "not fresh");
+            fs::write(dir.join("hello.txt"), "hello")?;
+            *PREPARED.lock().unwrap() = Some(dir.to_path_buf());
+            Ok(vec!["--root".into(), dir.into()])
+        }
+        let exercise = Exercise {
+            setup: Some(writes_a_file),
+            ..*super::super::find("01-greeting").unwrap()
+        };
+        // The server cannot start, but the files were made for it, and are gone.
+        let run = run(&exercise, Path::new("/no/such/server"), Path::new("."));
+        assert!(run.stopped.unwrap().contains("cannot start server"));
+        let prepared = PREPARED.lock().unwrap().clone().unwrap();
+        assert!(prepared.starts_with(std::env::temp_dir()), "{prepared:?}");
+        assert!(!prepared.exists(), "{prepared:?} was not deleted");
     }
 
     #[test]

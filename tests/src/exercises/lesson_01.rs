@@ -25,6 +25,7 @@ pub const EXERCISES: &[Exercise] = &[
              reply's `write_all` does a few lines below.",
         ],
         args: &[],
+        setup: None,
         script: greeting,
     },
     Exercise {
@@ -43,6 +44,7 @@ pub const EXERCISES: &[Exercise] = &[
              `upper(&message)` and log `printable(&message)` as before.",
         ],
         args: &[],
+        setup: None,
         script: whole_line,
     },
 ];

@@ -20,6 +20,7 @@ pub const EXERCISES: &[Exercise] = &[
              `is_close` check, just before you reply.",
         ],
         args: &[],
+        setup: None,
         script: numbered,
     },
     Exercise {
@@ -38,6 +39,7 @@ pub const EXERCISES: &[Exercise] = &[
              as `N: LINE` with its newline, as in 02-numbered.",
         ],
         args: &[],
+        setup: None,
         script: lines,
     },
 ];

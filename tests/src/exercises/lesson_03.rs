@@ -22,6 +22,7 @@ pub const EXERCISES: &[Exercise] = &[
              and `continue` the loop without counting it.",
         ],
         args: &[],
+        setup: None,
         script: stats,
     },
     Exercise {
@@ -38,6 +39,7 @@ pub const EXERCISES: &[Exercise] = &[
              listening socket when `serve_forever` returns and `listener` is dropped.",
         ],
         args: &[],
+        setup: None,
         script: quit,
     },
 ];

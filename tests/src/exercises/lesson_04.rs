@@ -23,6 +23,7 @@ pub const EXERCISES: &[Exercise] = &[
              extended with `upper(message)`, in one `write_all`.",
         ],
         args: &[],
+        setup: None,
         script: shared_counter,
     },
     Exercise {
@@ -45,6 +46,7 @@ pub const EXERCISES: &[Exercise] = &[
              you keep a count of your own instead, lower it before that line.",
         ],
         args: &["--max-clients", "2"],
+        setup: None,
         script: busy_limit,
     },
 ];

@@ -31,6 +31,7 @@ pub const EXERCISES: &[Exercise] = &[
              the message without its trailing newline, plus `\\n`.",
         ],
         args: &[],
+        setup: None,
         script: broadcast,
     },
     Exercise {
@@ -53,6 +54,7 @@ pub const EXERCISES: &[Exercise] = &[
              connection closes once the goodbye is sent, as after `close`.",
         ],
         args: &["--idle", "1"],
+        setup: None,
         script: idle_timeout,
     },
 ];

@@ -24,6 +24,7 @@ pub const EXERCISES: &[Exercise] = &[
              `handle`'s errors do.",
         ],
         args: &[],
+        setup: None,
         script: goodbye,
     },
     Exercise {
@@ -46,6 +47,7 @@ pub const EXERCISES: &[Exercise] = &[
              with `.load(Ordering::SeqCst)`, and `continue` without counting it.",
         ],
         args: &[],
+        setup: None,
         script: counter_state,
     },
     Exercise {
@@ -71,6 +73,7 @@ pub const EXERCISES: &[Exercise] = &[
              self.close_request(request);` (`use socketserver::Transport`).",
         ],
         args: &["--max-clients", "2"],
+        setup: None,
         script: busy_limit,
     },
 ];

@@ -32,13 +32,18 @@ mod lesson_03;
 mod lesson_04;
 mod lesson_05;
 mod lesson_06;
+mod lesson_07;
+mod lesson_08;
+mod lesson_09;
 pub mod progress;
 pub mod runner;
 pub mod snapshot;
 pub mod starter;
 pub mod verify;
 
+use std::ffi::OsString;
 use std::fmt;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -53,6 +58,9 @@ const LESSONS: &[&[Exercise]] = &[
     lesson_04::EXERCISES,
     lesson_05::EXERCISES,
     lesson_06::EXERCISES,
+    lesson_07::EXERCISES,
+    lesson_08::EXERCISES,
+    lesson_09::EXERCISES,
 ];
 
 /// How long a check waits for a server that should already have spoken (a
@@ -72,6 +80,11 @@ pub struct Exercise {
     pub hints: &'static [&'static str],
     /// Arguments for the server besides `--port 0`.
     pub args: &'static [&'static str],
+    /// For a server that serves files (lesson 09's): writes the files the check needs
+    /// into a fresh directory, which the check makes before it starts the server and
+    /// deletes after it, and returns the server's arguments that point it there
+    /// (`--root DIR`). `None` for a server that needs no files.
+    pub setup: Option<Setup>,
     /// The scripted conversation: drives the running server with the harness's
     /// [`Client`](crate::Client) or [`UdpClient`](crate::UdpClient), recording into
     /// the transcript. It stops early when the server goes off script, so that a
@@ -79,6 +92,11 @@ pub struct Exercise {
     /// catches that and reports it.
     pub script: fn(&mut ServerProcess, &Transcript),
 }
+
+/// An exercise's [`setup`](Exercise::setup): given the check's fresh directory, writes
+/// the files the server should find there, and returns the server's arguments that
+/// point it there.
+pub type Setup = fn(&Path) -> io::Result<Vec<OsString>>;
 
 /// Which code of an exercise to build and run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,6 +171,11 @@ pub fn all() -> impl Iterator<Item = &'static Exercise> {
     LESSONS.iter().flat_map(|lesson| lesson.iter())
 }
 
+/// The length of the longest id: the column of ids in a list of exercises.
+pub fn id_width() -> usize {
+    all().map(|exercise| exercise.id.len()).max().unwrap_or(0)
+}
+
 /// The exercise called `id`, or an error that lists the valid ids.
 pub fn find(id: &str) -> Result<&'static Exercise, UnknownExercise> {
     all()
@@ -191,11 +214,6 @@ impl fmt::Display for UnknownExercise {
 }
 
 impl std::error::Error for UnknownExercise {}
-
-/// The width of the longest id, so that lists of exercises line up.
-pub fn id_width() -> usize {
-    all().map(|exercise| exercise.id.len()).max().unwrap_or(0)
-}
 
 /// Waits for the server to exit by itself, and records how it did.
 pub(crate) fn record_exit(server: &mut ServerProcess, transcript: &Transcript) {

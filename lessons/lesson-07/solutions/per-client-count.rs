@@ -1,0 +1,173 @@
+// SOLUTION-BEGIN
+//! Exercise 07-per-client-count, the reference solution: lesson 07's UDP server on a
+//! server type of its own, which remembers how many datagrams each client address has
+//! sent, and numbers its replies client by client.
+//!
+//! Students edit `exercises/per-client-count.rs`, which is generated from this file:
+//! the lines between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each
+//! `// STARTER:` line becomes the code after it. After changing this file, regenerate
+//! the starter with `cargo run -p classroom -- reset 07-per-client-count` (`verify`
+//! insists).
+// SOLUTION-END
+// STARTER: //! Exercise 07-per-client-count: number the replies, client by client.
+// STARTER: //!
+// STARTER: //! This is lesson 07's server on a server type of its own, yours to change:
+// STARTER: //! find the `TODO`s below. The statement is at the end of lesson 07's chapter in
+// STARTER: //! the book. Check your work with `cargo run -p classroom -- check
+// STARTER: //! 07-per-client-count`; stuck? `... -- hint 07-per-client-count`.
+
+// SOLUTION-BEGIN
+use std::collections::HashMap;
+// SOLUTION-END
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+// SOLUTION-BEGIN
+use std::sync::{Mutex, PoisonError};
+// SOLUTION-END
+use std::time::Duration;
+
+use clap::Parser;
+use lesson_07::{Address, options, printable, upper};
+use socketserver::{
+    BaseServer, Datagram, DatagramRequestHandler, DatagramState, RequestHandler, ServerCore,
+    SocketServer, ThreadingMixIn, Threads, Udp,
+};
+
+/// Exercise 07-per-client-count: lesson 07's UDP server, numbering its replies per
+/// client.
+///
+/// Answers every datagram upper-cased, numbered by how many datagrams its sender's
+/// address has sent so far (`1: HELLO`, `2: AGAIN`), each client counted apart. A
+/// thread per datagram. Ctrl-C stops it.
+#[derive(Parser)]
+#[command(name = "07-per-client-count")]
+struct Cli {
+    #[command(flatten)]
+    address: Address,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match serve(&cli.address) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let Address { host, port } = &cli.address;
+            eprintln!("error: cannot serve on {host}:{port}: {error}");
+            if error.kind() == ErrorKind::AddrInUse {
+                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ANCHOR: server
+/// The server, a type of our own: Python's
+/// `class CountingServer(socketserver.ThreadingUDPServer)`, whose `__init__` would add
+/// `self.counts = {}`. Every handler reaches it as `this.server`, as Python's
+/// handlers reach `self.server`.
+struct Counting {
+    /// What every server carries: the UDP socket, and `serve_forever`'s machinery.
+    core: ServerCore<Udp>,
+    /// The threading mixin's state: the request threads, joined on `server_close`.
+    threads: Threads,
+    // SOLUTION-BEGIN
+    /// How many datagrams each client address has sent. Behind a mutex: with a thread
+    /// per datagram, two handlers may count at the same moment.
+    counts: Mutex<HashMap<SocketAddr, u64>>,
+    // SOLUTION-END
+    // STARTER: // TODO: remember how many datagrams each client address has sent.
+}
+
+impl SocketServer for Counting {
+    type Transport = Udp;
+    fn core(&self) -> &ServerCore<Udp> {
+        &self.core
+    }
+}
+
+/// `class CountingServer(ThreadingMixIn, UDPServer)`, its MRO written out: the two
+/// hooks the threading mixin provides are named here; every other hook is
+/// `UDPServer`'s or `BaseServer`'s.
+impl BaseServer for Counting {
+    type Handler = Numbered;
+
+    // A UDP server's request is a `Datagram`, Python's `(data, socket)`.
+    fn process_request(self: &Arc<Self>, request: Datagram, client_address: SocketAddr) {
+        ThreadingMixIn::process_request(self, request, client_address);
+    }
+
+    fn server_close(&self) {
+        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+    }
+}
+
+impl ThreadingMixIn for Counting {
+    fn threads(&self) -> &Threads {
+        &self.threads
+    }
+}
+// ANCHOR_END: server
+
+// ANCHOR: handler
+/// The handler: a new one for each datagram, so it cannot remember anything from one
+/// datagram to the next. What lasts lives in the server.
+#[derive(Default)]
+struct Numbered;
+
+impl RequestHandler<Counting> for Numbered {
+    type Base = DatagramRequestHandler;
+
+    fn handle(&mut self, this: &mut DatagramState<'_, Counting>) -> io::Result<()> {
+        let mut data = Vec::new();
+        this.rfile.read_to_end(&mut data)?;
+        println!("{} wrote: {}", this.client_address, printable(&data));
+        // SOLUTION-BEGIN
+        let count = {
+            // A handler that panicked while holding the lock leaves it "poisoned"; the
+            // counts are still sound (an increment cannot be half done), so go on.
+            let mut counts = this
+                .server
+                .counts
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let count = counts.entry(*this.client_address).or_insert(0);
+            *count += 1;
+            *count
+        }; // the lock is released here, before the reply is written
+        write!(this.wfile, "{count}: ")?;
+        // SOLUTION-END
+        // STARTER: // TODO: count this datagram for its sender (`this.client_address`) in
+        // STARTER: // the server (`this.server`), and put the count before the reply: `1: HELLO`.
+        this.wfile.write_all(&upper(&data))
+    }
+}
+// ANCHOR_END: handler
+
+/// Serves on `address` until Ctrl-C, as lesson 07's `serve` does, with our own server.
+fn serve(address: &Address) -> io::Result<()> {
+    let transport = Udp::bind((address.host.as_str(), address.port), options())?;
+    let server = Counting {
+        core: ServerCore::new(transport),
+        threads: Threads::new(),
+        // SOLUTION-BEGIN
+        counts: Mutex::new(HashMap::new()),
+        // SOLUTION-END
+    };
+    let server = socketserver::closing(server); // server_close() when it is dropped
+    socketserver::shutdown_on_ctrl_c(&server)?;
+    let address = server.server_address();
+    println!("listening on {address}");
+    println!("exercise 07-per-client-count: replies numbered per client. Send me datagrams with:");
+    println!(
+        "    cargo run -p lesson-07 --bin lesson-07-client -- --port {}",
+        address.port()
+    );
+    server.serve_forever(Duration::from_millis(500))?;
+    println!("shutting down");
+    drop(server); // server_close(): close the socket, wait for the handler threads
+    println!("bye");
+    Ok(())
+}

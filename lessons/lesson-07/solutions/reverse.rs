@@ -1,0 +1,106 @@
+// SOLUTION-BEGIN
+//! Exercise 07-reverse, the reference solution: lesson 07's UDP server, answering
+//! each datagram with its characters in reverse order.
+//!
+//! Students edit `exercises/reverse.rs`, which is generated from this file: the lines
+//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
+//! line becomes the code after it. After changing this file, regenerate the starter
+//! with `cargo run -p classroom -- reset 07-reverse` (`verify` insists).
+// SOLUTION-END
+// STARTER: //! Exercise 07-reverse: answer each datagram reversed.
+// STARTER: //!
+// STARTER: //! This is lesson 07's server, yours to change: find the `TODO` below. The
+// STARTER: //! statement is at the end of lesson 07's chapter in the book. Check your work
+// STARTER: //! with `cargo run -p classroom -- check 07-reverse`; stuck? `... -- hint 07-reverse`.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+// SOLUTION-BEGIN
+use lesson_07::{Address, options, printable};
+// SOLUTION-END
+// STARTER: use lesson_07::{Address, options, printable, upper};
+use socketserver::{
+    BaseServer, DatagramRequestHandler, DatagramState, RequestHandler, SocketServer,
+    ThreadingUDPServer, Udp,
+};
+
+/// Exercise 07-reverse: lesson 07's UDP server, which answers datagrams reversed.
+///
+/// Answers every datagram with a datagram of the same characters in reverse order,
+/// sent back to the address it came from; a datagram that is not UTF-8 has no
+/// characters, and is told so. A thread per datagram. Ctrl-C stops it.
+#[derive(Parser)]
+#[command(name = "07-reverse")]
+struct Cli {
+    #[command(flatten)]
+    address: Address,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match serve(&cli.address) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let Address { host, port } = &cli.address;
+            eprintln!("error: cannot serve on {host}:{port}: {error}");
+            if error.kind() == ErrorKind::AddrInUse {
+                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ANCHOR: handler
+/// The handler: a new one handles each datagram, on a thread of its own. What
+/// `handle` writes to `wfile` is the reply, sent back when the handler finishes.
+#[derive(Default)]
+struct Reverse;
+
+impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for Reverse {
+    type Base = DatagramRequestHandler;
+
+    fn handle(&mut self, this: &mut DatagramState<'_, S>) -> io::Result<()> {
+        let mut data = Vec::new();
+        this.rfile.read_to_end(&mut data)?;
+        println!("{} wrote: {}", this.client_address, printable(&data));
+        // SOLUTION-BEGIN
+        // Characters, not bytes: reversing the bytes of `ü` (c3 bc) would give bc c3,
+        // which is not UTF-8 at all.
+        match std::str::from_utf8(&data) {
+            Ok(text) => {
+                let reversed: String = text.chars().rev().collect();
+                this.wfile.write_all(reversed.as_bytes())
+            }
+            Err(_) => write!(this.wfile, "not UTF-8: {} bytes", data.len()),
+        }
+        // SOLUTION-END
+        // STARTER: // TODO: answer with the datagram's characters in reverse order, and
+        // STARTER: // a datagram that is not UTF-8 with `not UTF-8: N bytes`.
+        // STARTER: this.wfile.write_all(&upper(&data))
+    }
+}
+// ANCHOR_END: handler
+
+/// Serves on `address` until Ctrl-C, as lesson 07's `serve` does.
+fn serve(address: &Address) -> io::Result<()> {
+    let address = (address.host.as_str(), address.port);
+    let server = ThreadingUDPServer::<Reverse>::with_options(address, options())?;
+    let server = socketserver::closing(server); // server_close() when it is dropped
+    socketserver::shutdown_on_ctrl_c(&server)?;
+    let address = server.server_address();
+    println!("listening on {address}");
+    println!("exercise 07-reverse: UDP, datagrams answered reversed. Send me datagrams with:");
+    println!(
+        "    cargo run -p lesson-07 --bin lesson-07-client -- --port {}",
+        address.port()
+    );
+    server.serve_forever(Duration::from_millis(500))?;
+    println!("shutting down");
+    drop(server); // server_close(): close the socket, wait for the handler threads
+    println!("bye");
+    Ok(())
+}

@@ -1,0 +1,177 @@
+// SOLUTION-BEGIN
+//! Exercise 08-sum, the reference solution: lesson 08's server, with a new built-in
+//! command, `sum N...`, whose bad input gets an error reply in the same framing.
+//!
+//! Students edit `exercises/sum.rs`, which is generated from this file: the lines
+//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
+//! line becomes the code after it. After changing this file, regenerate the starter
+//! with `cargo run -p classroom -- reset 08-sum` (`verify` insists).
+// SOLUTION-END
+// STARTER: //! Exercise 08-sum: a new built-in command, `sum N...`.
+// STARTER: //!
+// STARTER: //! This is lesson 08's server, yours to change: find the `TODO` below. The
+// STARTER: //! statement is at the end of lesson 08's chapter in the book. Check your work
+// STARTER: //! with `cargo run -p classroom -- check 08-sum`; stuck? `... -- hint 08-sum`.
+
+use std::fmt::Display;
+use std::io::{self, ErrorKind, Read, Write};
+// SOLUTION-BEGIN
+use std::num::IntErrorKind;
+// SOLUTION-END
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use lesson_08::framing::{Message, encode};
+use lesson_08::{Address, RECV_SIZE, printable, run_command};
+use socketserver::{
+    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, ThreadingTCPServer,
+};
+
+/// Exercise 08-sum: lesson 08's server, which also adds numbers.
+///
+/// Answers the lesson's built-in commands (help, echo TEXT, upper TEXT, time, big N)
+/// and `sum N...`, in the tutorial's protocol: each request is one read, each reply
+/// is framed. It never runs shell commands. Ctrl-C stops it.
+#[derive(Parser)]
+#[command(name = "08-sum")]
+struct Cli {
+    #[command(flatten)]
+    address: Address,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match serve(&cli.address) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let Address { host, port } = &cli.address;
+            eprintln!("error: cannot serve on {host}:{port}: {error}");
+            if error.kind() == ErrorKind::AddrInUse {
+                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ANCHOR: run
+/// Runs one command: the lesson's, and ours.
+fn run(command: &[u8]) -> Message {
+    // SOLUTION-BEGIN
+    // Trimmed and split at its first space, as the lesson's `run_command` does.
+    let command = command.trim_ascii();
+    let (name, numbers) = match command.iter().position(|&byte| byte == b' ') {
+        Some(space) => (&command[..space], &command[space + 1..]),
+        None => (command, &b""[..]),
+    };
+    if name == b"sum" {
+        return sum(numbers);
+    }
+    // SOLUTION-END
+    // STARTER: // TODO: answer `sum N...` with the sum of the whole numbers N, in a
+    // STARTER: // reply; answer bad input with an error reply that says what is wrong.
+    run_command(command)
+}
+// ANCHOR_END: run
+
+// SOLUTION-BEGIN
+/// `sum N...`: the whole numbers, separated by spaces, added up. Every number comes
+/// from the network, so every step is checked: a word that is not a number, a number
+/// or a total that does not fit in 64 bits, each gets an error reply, never a panic.
+fn sum(numbers: &[u8]) -> Message {
+    let numbers = String::from_utf8_lossy(numbers);
+    let mut total: i64 = 0;
+    for word in numbers.split_ascii_whitespace() {
+        let number: i64 = match word.parse() {
+            Ok(number) => number,
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    IntErrorKind::PosOverflow | IntErrorKind::NegOverflow
+                ) =>
+            {
+                return error_reply(format!("sum: {word} does not fit in 64 bits"));
+            }
+            Err(_) => return error_reply(format!("sum: {word:?} is not a whole number")),
+        };
+        // `total + number` would panic on overflow in a debug build, and wrap around
+        // in a release build: neither is an answer.
+        total = match total.checked_add(number) {
+            Some(total) => total,
+            None => return error_reply("sum: the total does not fit in 64 bits".into()),
+        };
+    }
+    Message {
+        body: total.to_string().into_bytes(),
+        is_error: false,
+    }
+}
+
+/// A reply that says `"error": true` in its header.
+fn error_reply(text: String) -> Message {
+    Message {
+        body: text.into_bytes(),
+        is_error: true,
+    }
+}
+
+// SOLUTION-END
+/// The handler: lesson 08's `Commands`, in the tutorial's protocol.
+#[derive(Default)]
+struct Commands;
+
+impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Commands {
+    type Base = StreamRequestHandler;
+
+    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+        let peer = this.client_address;
+        println!("connected: {peer}");
+        if let Err(error) = converse(&mut this.rfile, &mut this.wfile, peer) {
+            println!("{peer} error: {error}");
+        }
+        println!("{peer} closed");
+        Ok(())
+    }
+}
+
+/// The communication loop of lesson 08's `--protocol tutorial`: one read is one
+/// command, and every reply is framed.
+fn converse(rfile: &mut impl Read, wfile: &mut impl Write, peer: &impl Display) -> io::Result<()> {
+    loop {
+        let mut buffer = [0; RECV_SIZE];
+        let read = rfile.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(()); // the client closed its side
+        }
+        let command = &buffer[..read];
+        println!("{peer} wrote: {}", printable(command));
+        let reply = run(command);
+        wfile.write_all(&encode(&reply.body, reply.is_error))?;
+        if reply.is_error {
+            let text = String::from_utf8_lossy(&reply.body);
+            println!("{peer} replied with an error: {text}");
+        } else {
+            println!("{peer} replied: {} bytes", reply.body.len());
+        }
+    }
+}
+
+/// Serves on `address`, a thread per client, until Ctrl-C, as lesson 08's `serve`.
+fn serve(address: &Address) -> io::Result<()> {
+    let address = (address.host.as_str(), address.port);
+    let server = socketserver::closing(ThreadingTCPServer::<Commands>::new(address)?);
+    socketserver::shutdown_on_ctrl_c(&server)?;
+    let address = server.server_address();
+    println!("listening on {address}");
+    println!("exercise 08-sum: the tutorial's protocol, framed replies. Talk to me:");
+    println!(
+        "    cargo run -p lesson-08 --bin lesson-08-client -- --port {}",
+        address.port()
+    );
+    server.serve_forever(Duration::from_millis(500))?;
+    println!("shutting down: server_close() waits for the clients still connected");
+    drop(server);
+    println!("bye");
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! Lesson 09's exercises: the file server's protocol grows, a `get` that resumes and a
+//! `list` of what there is to get.
+//!
+//! The server serves a directory, so each check prepares one ([`Exercise::setup`]):
+//! the files below, in `download/` of a fresh directory that the check passes as
+//! `--root` and deletes afterwards. Every header ends with a newline, as our clients
+//! send them, so that no header is ever read before it is whole (see lesson 09's
+//! "Where does a header end?").
+
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::Exercise;
+use crate::{Client, ServerProcess, Transcript};
+
+/// In course order.
+pub const EXERCISES: &[Exercise] = &[
+    Exercise {
+        id: "09-resume",
+        title: "Resume a download from an offset",
+        hints: &[
+            "The header's third field is already parsed: `header.size`, a `u64`, which the \
+             tutorial's clients send as 0 and the lesson ignores for a `get`. Call it the \
+             offset: `let Header { name, size: offset, .. } = header;`.",
+            "It comes from the network, so check it against the file's size before using \
+             it: past the end is a refusal, `self.refuse(format!(\"offset {offset} is past \
+             the end of {name:?} ({size} bytes)\"), false)`, and the connection stays \
+             usable. At the very end is fine: nothing is left to send.",
+            "`file.seek(SeekFrom::Start(offset))` (with `use std::io::{Seek, SeekFrom}`, \
+             and `let mut file = file;`) moves the file to the offset. Then promise what is \
+             left, `YES|{size - offset}`, and give the `Download` that many bytes, \
+             `size: left, left`: `send_file` sends exactly `left` bytes.",
+        ],
+        args: &[],
+        setup: Some(the_fox),
+        script: resume,
+    },
+    Exercise {
+        id: "09-list",
+        title: "List the files there are to get",
+        hints: &[
+            "`list|-|0` is not a header `parse_header` knows (it refuses any command but \
+             `put` and `get`), so recognise it first, in `read_header`: the inbox's first \
+             line (up to a `\\n`, or all of it if there is none), without a trailing `\\r`, \
+             is exactly `b\"list|-|0\"`. Drain it, newline included, from the inbox.",
+            "`fs::read_dir(&files.download)` gives the entries. Keep a name only if it is \
+             UTF-8 (`entry.file_name().into_string()`), `check_name` accepts it (that \
+             leaves out hidden and temporary files), and it is a file \
+             (`fs::metadata(entry.path())?.is_file()`); then `names.sort()`.",
+            "Answer as a `get` does, so the client needs nothing new: `YES|{len}` where \
+             `len` is the listing's length in bytes (each name and a `\\n`), then, on \
+             `second_active`, the listing. `Download::source` is any reader: \
+             `Box::new(io::Cursor::new(listing))` streams bytes from memory through \
+             `send_file` like a file.",
+        ],
+        args: &[],
+        setup: Some(a_directory),
+        script: list,
+    },
+];
+
+/// The file both checks download.
+const FOX: &str = "The quick brown fox jumps over the lazy dog.\n";
+
+/// `download/`, created in `root`, with `fox.txt` in it; the server's arguments.
+fn the_fox(root: &Path) -> io::Result<Vec<OsString>> {
+    let download = download_dir(root)?;
+    fs::write(download.join("fox.txt"), FOX)?;
+    Ok(vec!["--root".into(), root.into()])
+}
+
+/// `download/` with files to list, and what must not be listed: hidden files, a
+/// temporary file of the server's, a directory.
+fn a_directory(root: &Path) -> io::Result<Vec<OsString>> {
+    let args = the_fox(root)?;
+    let download = download_dir(root)?;
+    fs::write(download.join("Zebra.txt"), "stripes\n")?;
+    fs::write(download.join("grüße.txt"), "grüße\n")?;
+    fs::write(download.join("notes.md"), "# notes\n")?;
+    fs::write(download.join(".hidden"), "not listed\n")?;
+    fs::write(download.join(".4242-7.part"), "half a file")?;
+    fs::create_dir_all(download.join("old"))?;
+    fs::write(download.join("old").join("fox.txt"), FOX)?;
+    Ok(args)
+}
+
+fn download_dir(root: &Path) -> io::Result<PathBuf> {
+    let download = root.join("download");
+    fs::create_dir_all(&download)?;
+    Ok(download)
+}
+
+/// Asks for a download with `header`; on `YES|size`, says `second_active` and hears
+/// the `size` bytes of `content`. Whether the server said all that.
+fn download(client: &mut Client, header: &str, content: &[u8]) -> bool {
+    client.send(format!("{header}\n"));
+    if !client.hear(format!("YES|{}", content.len())) {
+        return false;
+    }
+    client.send("second_active");
+    content.is_empty() || client.hear(content)
+}
+
+/// Whole, from the middle, from the very end (nothing), then refusals: past the end,
+/// and a file that is not there, after which the connection still serves.
+fn resume(server: &mut ServerProcess, transcript: &Transcript) {
+    let mut client = Client::connect(transcript, server.addr());
+    let fox = FOX.as_bytes();
+    for (header, content) in [
+        ("get|fox.txt|0", fox),
+        ("get|fox.txt|16", &fox[16..]),
+        ("get|fox.txt|45", &fox[45..]),
+    ] {
+        if !download(&mut client, header, content) {
+            return;
+        }
+    }
+    client.send("get|fox.txt|46\n");
+    if !client.hear("NO|offset 46 is past the end of \"fox.txt\" (45 bytes)") {
+        return;
+    }
+    client.send("get|missing.txt|5\n");
+    if !client.hear("NO|0") {
+        return;
+    }
+    download(&mut client, "get|fox.txt|40", &fox[40..]);
+}
+
+/// The list, as a download; a `get` on the same connection; the list again.
+fn list(server: &mut ServerProcess, transcript: &Transcript) {
+    let mut client = Client::connect(transcript, server.addr());
+    let listing = "Zebra.txt\nfox.txt\ngrüße.txt\nnotes.md\n".as_bytes();
+    for (header, content) in [
+        ("list|-|0", listing),
+        ("get|fox.txt|0", FOX.as_bytes()),
+        ("list|-|0", listing),
+    ] {
+        if !download(&mut client, header, content) {
+            return;
+        }
+    }
+}
