@@ -551,7 +551,8 @@ impl Runner {
             .next()
             .and_then(|line| line.strip_prefix("# "))
             .map_or_else(|| format!("Lesson {}", exercise.lesson()), str::to_string);
-        self.bold(&title)
+        // Markdown's code marks mean nothing on a terminal.
+        self.bold(&title.replace('`', ""))
     }
 
     /// `path` relative to the workspace root.
