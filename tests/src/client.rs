@@ -10,6 +10,12 @@ use std::time::Duration;
 
 use crate::{TIMEOUT, Transcript, show_bytes};
 
+/// Whether a scripted conversation is still going as the script says: `Some(())`
+/// while the server keeps to it, `None` from its first wrong (or missing) reply on.
+/// What the server said instead is already in the transcript, so a script just stops
+/// there, with `?`: `client.turn("hello", "HELLO")?;`.
+pub type OnScript = Option<()>;
+
 /// One client connection, recording into a transcript.
 pub struct Client {
     stream: TcpStream,
@@ -163,19 +169,20 @@ impl Client {
     /// Reads the reply the script expects, and records what came, without waiting for
     /// bytes that cannot come: it stops as soon as what arrived differs from
     /// `expected`, the server closes, or nothing more arrives for [`TIMEOUT`].
-    /// Returns whether the reply was `expected`.
+    /// [`OnScript`]: `Some(())` if the reply was `expected`, so a script goes on with
+    /// `client.hear("HELLO")?;` and stops at the first wrong reply.
     ///
     /// Unlike [`recv_exact`](Client::recv_exact), a wrong reply is not a panic: the
     /// exercise checks compare the transcript with the one a correct server gives, so
     /// a wrong answer shows up there, as what the server really said.
-    pub fn hear(&mut self, expected: impl AsRef<[u8]>) -> bool {
+    pub fn hear(&mut self, expected: impl AsRef<[u8]>) -> OnScript {
         self.hear_within(expected, TIMEOUT)
     }
 
     /// [`hear`](Client::hear), giving up when nothing arrives for `wait`: for a server
     /// that should speak first, where a server that does not would otherwise hold the
     /// check for the whole [`TIMEOUT`].
-    pub fn hear_within(&mut self, expected: impl AsRef<[u8]>, wait: Duration) -> bool {
+    pub fn hear_within(&mut self, expected: impl AsRef<[u8]>, wait: Duration) -> OnScript {
         let expected = expected.as_ref();
         self.stream.set_read_timeout(Some(wait)).unwrap();
         let mut got = Vec::new();
@@ -207,13 +214,20 @@ impl Client {
         if let Some(ending) = ending {
             self.event(&ending);
         }
-        got == expected
+        (got == expected).then_some(())
+    }
+
+    /// One turn of a scripted conversation: [`send`](Client::send) `message`, then
+    /// [`hear`](Client::hear) `reply`.
+    pub fn turn(&mut self, message: impl AsRef<[u8]>, reply: impl AsRef<[u8]>) -> OnScript {
+        self.send(message);
+        self.hear(reply)
     }
 
     /// Expects no reply for `wait`, like
     /// [`expect_no_reply_for`](Client::expect_no_reply_for), but records what came
-    /// instead of panicking, and returns whether the server kept quiet.
-    pub fn silent_for(&mut self, wait: Duration) -> bool {
+    /// instead of panicking; [`OnScript`]: `Some(())` if the server kept quiet.
+    pub fn silent_for(&mut self, wait: Duration) -> OnScript {
         self.stream.set_read_timeout(Some(wait)).unwrap();
         let mut buffer = [0; 1024];
         let result = loop {
@@ -226,7 +240,7 @@ impl Client {
         match result {
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 self.event("hears nothing yet");
-                return true;
+                return Some(());
             }
             Ok(0) => self.event("is closed by the server"),
             Ok(n) => self
@@ -237,7 +251,7 @@ impl Client {
             }
             Err(e) => self.event(&format!("cannot read: {e}")),
         }
-        false
+        None
     }
 
     /// Half-closes: no more data from us (Python's `shutdown(SHUT_WR)`); reading goes on.

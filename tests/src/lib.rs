@@ -29,7 +29,7 @@ mod show;
 mod transcript;
 mod udp;
 
-pub use client::Client;
+pub use client::{Client, OnScript};
 pub use python::{help_of, python3, run_with_timeout};
 pub use server::ServerProcess;
 pub use show::show_bytes;

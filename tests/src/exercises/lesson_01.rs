@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::{Exercise, PATIENCE, record_exit};
-use crate::{Client, ServerProcess, Transcript};
+use crate::{Client, OnScript, ServerProcess, Transcript};
 
 /// In course order.
 pub const EXERCISES: &[Exercise] = &[
@@ -50,36 +50,28 @@ pub const EXERCISES: &[Exercise] = &[
 ];
 
 /// The greeting names the client; then the lesson's one question and answer.
-fn greeting(server: &mut ServerProcess, transcript: &Transcript) {
+fn greeting(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let mut client = Client::connect(transcript, server.addr());
     let greeting = format!("welcome, {}! say something.\n", client.local_addr());
-    if !client.hear_within(greeting, PATIENCE) {
-        return;
-    }
-    client.send("hello");
-    if !client.hear("HELLO") {
-        return;
-    }
+    client.hear_within(greeting, PATIENCE)?;
+    client.turn("hello", "HELLO")?;
     client.expect_closed();
     record_exit(server, transcript);
+    Some(())
 }
 
 /// A line sent in three pieces: nothing may come back until its newline has.
-fn whole_line(server: &mut ServerProcess, transcript: &Transcript) {
+fn whole_line(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     // As lesson 03's test of a waiting client: a correct server never answers within
     // this, however slow the machine; one that answers a piece answers at once.
     let quiet = Duration::from_millis(500);
     let mut client = Client::connect(transcript, server.addr());
     for piece in ["hel", "lo, wor"] {
         client.send(piece);
-        if !client.silent_for(quiet) {
-            return;
-        }
+        client.silent_for(quiet)?;
     }
-    client.send("ld\n");
-    if !client.hear("HELLO, WORLD\n") {
-        return;
-    }
+    client.turn("ld\n", "HELLO, WORLD\n")?;
     client.expect_closed();
     record_exit(server, transcript);
+    Some(())
 }

@@ -2,7 +2,7 @@
 //! next.
 
 use super::{Exercise, record_exit};
-use crate::{Client, ServerProcess, Transcript};
+use crate::{Client, OnScript, ServerProcess, Transcript};
 
 /// In course order.
 pub const EXERCISES: &[Exercise] = &[
@@ -46,22 +46,20 @@ pub const EXERCISES: &[Exercise] = &[
 
 // ANCHOR: numbered
 /// Three messages, each answered with its number; `close` is not a message.
-fn numbered(server: &mut ServerProcess, transcript: &Transcript) {
+fn numbered(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let mut client = Client::connect(transcript, server.addr());
     for (message, reply) in [("hello", "1: HELLO"), ("grüße", "2: GRüßE"), ("x", "3: X")] {
-        client.send(message);
-        if !client.hear(reply) {
-            return;
-        }
+        client.turn(message, reply)?;
     }
     client.send("close");
     client.expect_closed();
     record_exit(server, transcript);
+    Some(())
 }
 // ANCHOR_END: numbered
 
 /// Lines cut across reads and several lines in one read: one numbered answer per line.
-fn lines(server: &mut ServerProcess, transcript: &Transcript) {
+fn lines(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let mut client = Client::connect(transcript, server.addr());
     let turns = [
         ("one\ntw", "1: ONE\n"),
@@ -69,11 +67,9 @@ fn lines(server: &mut ServerProcess, transcript: &Transcript) {
         ("ur\nclose\n", "4: FOUR\n"),
     ];
     for (data, reply) in turns {
-        client.send(data);
-        if !client.hear(reply) {
-            return;
-        }
+        client.turn(data, reply)?;
     }
     client.expect_closed();
     record_exit(server, transcript);
+    Some(())
 }

@@ -2,7 +2,7 @@
 //! state across them, and decide when to stop.
 
 use super::{Exercise, record_exit};
-use crate::{Client, ServerProcess, Transcript};
+use crate::{Client, OnScript, ServerProcess, Transcript};
 
 /// In course order.
 pub const EXERCISES: &[Exercise] = &[
@@ -45,7 +45,7 @@ pub const EXERCISES: &[Exercise] = &[
 ];
 
 /// Two clients, one after the other; `stats` counts both and all their messages.
-fn stats(server: &mut ServerProcess, transcript: &Transcript) {
+fn stats(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let addr = server.addr();
     let mut a = Client::connect_as(transcript, "A", addr);
     for (message, reply) in [
@@ -53,10 +53,7 @@ fn stats(server: &mut ServerProcess, transcript: &Transcript) {
         ("stats", "clients: 1, messages: 1\n"),
         ("how are you?", "HOW ARE YOU?"),
     ] {
-        a.send(message);
-        if !a.hear(reply) {
-            return;
-        }
+        a.turn(message, reply)?;
     }
     a.close();
     let mut b = Client::connect_as(transcript, "B", addr);
@@ -65,28 +62,21 @@ fn stats(server: &mut ServerProcess, transcript: &Transcript) {
         ("fine", "FINE"),
         ("stats\n", "clients: 2, messages: 3\n"),
     ] {
-        b.send(message);
-        if !b.hear(reply) {
-            return;
-        }
+        b.turn(message, reply)?;
     }
     b.close();
+    Some(())
 }
 
 /// `close` ends one conversation, as in the lesson; `quit` ends the server.
-fn quit(server: &mut ServerProcess, transcript: &Transcript) {
+fn quit(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let mut a = Client::connect_as(transcript, "A", server.addr());
-    a.send("hello");
-    if !a.hear("HELLO") {
-        return;
-    }
+    a.turn("hello", "HELLO")?;
     a.send("close");
     a.expect_closed();
     let mut b = Client::connect_as(transcript, "B", server.addr());
-    b.send("quit");
-    if !b.hear("bye: the server is stopping\n") {
-        return;
-    }
+    b.turn("quit", "bye: the server is stopping\n")?;
     b.expect_closed();
     record_exit(server, transcript);
+    Some(())
 }

@@ -1,7 +1,7 @@
 //! Lesson 04's exercises: many client threads at once, and what they share.
 
 use super::{Exercise, PATIENCE};
-use crate::{Client, ServerProcess, Transcript};
+use crate::{Client, OnScript, ServerProcess, Transcript};
 
 /// In course order.
 pub const EXERCISES: &[Exercise] = &[
@@ -52,79 +52,60 @@ pub const EXERCISES: &[Exercise] = &[
 ];
 
 /// Three clients take turns; the numbers count every message of every client.
-fn shared_counter(server: &mut ServerProcess, transcript: &Transcript) {
+fn shared_counter(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let addr = server.addr();
     let mut a = Client::connect_as(transcript, "A", addr);
-    a.send("hello");
-    if !a.hear("1: HELLO") {
-        return;
-    }
+    a.turn("hello", "1: HELLO")?;
     // B comes while A is still connected: its first message is the server's second.
     let mut b = Client::connect_as(transcript, "B", addr);
-    b.send("hi");
-    if !b.hear("2: HI") {
-        return;
-    }
-    a.send("again");
-    if !a.hear("3: AGAIN") {
-        return;
-    }
+    b.turn("hi", "2: HI")?;
+    a.turn("again", "3: AGAIN")?;
     b.send("close");
     b.expect_closed();
     let mut c = Client::connect_as(transcript, "C", addr);
-    c.send("grüße");
-    if !c.hear("4: GRüßE") {
-        return;
-    }
+    c.turn("grüße", "4: GRüßE")?;
     a.send("close");
     a.expect_closed();
-    c.send("x");
-    if !c.hear("5: X") {
-        return;
-    }
+    c.turn("x", "5: X")?;
     c.close();
+    Some(())
 }
 
 /// With `--max-clients 2`: A and B are served, C is turned away, and once A has gone
 /// D takes its place.
-fn busy_limit(server: &mut ServerProcess, transcript: &Transcript) {
+fn busy_limit(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
+    busy_limit_conversation(server, transcript, "")
+}
+
+/// 04-busy-limit's conversation, with `end` after every message and reply: nothing
+/// here, a newline for lesson 06's line-by-line server (06-busy-limit).
+pub(super) fn busy_limit_conversation(
+    server: &mut ServerProcess,
+    transcript: &Transcript,
+    end: &str,
+) -> OnScript {
     let addr = server.addr();
+    let line = |text: &str| format!("{text}{end}");
     let mut a = Client::connect_as(transcript, "A", addr);
-    a.send("hello");
-    if !a.hear("HELLO") {
-        return;
-    }
+    a.turn(line("hello"), line("HELLO"))?;
     let mut b = Client::connect_as(transcript, "B", addr);
-    b.send("hi");
-    if !b.hear("HI") {
-        return;
-    }
+    b.turn(line("hi"), line("HI"))?;
     // A third client while two are connected: the server speaks first, then closes.
     let mut c = Client::connect_as(transcript, "C", addr);
-    if !c.hear_within(
+    c.hear_within(
         "busy: 2 clients already connected, try again later\n",
         PATIENCE,
-    ) {
-        return;
-    }
+    )?;
     c.expect_closed();
     // The two who are in are still served.
-    a.send("still here");
-    if !a.hear("STILL HERE") {
-        return;
-    }
+    a.turn(line("still here"), line("STILL HERE"))?;
     // A leaves; once the server has closed A's connection, its place is free.
-    a.send("close");
+    a.send(line("close"));
     a.expect_closed();
     let mut d = Client::connect_as(transcript, "D", addr);
-    d.send("my turn");
-    if !d.hear("MY TURN") {
-        return;
-    }
-    b.send("bye");
-    if !b.hear("BYE") {
-        return;
-    }
+    d.turn(line("my turn"), line("MY TURN"))?;
+    b.turn(line("bye"), line("BYE"))?;
     d.close();
     b.close();
+    Some(())
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{Exercise, PATIENCE};
-use crate::{Client, ServerProcess, Transcript};
+use crate::{Client, OnScript, ServerProcess, Transcript};
 
 /// In course order.
 pub const EXERCISES: &[Exercise] = &[
@@ -61,50 +61,29 @@ pub const EXERCISES: &[Exercise] = &[
 
 /// A chat: each new client says something (and is answered, so it is surely
 /// connected) before the others expect to hear from it.
-fn broadcast(server: &mut ServerProcess, transcript: &Transcript) {
+fn broadcast(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let addr = server.addr();
     let mut a = Client::connect_as(transcript, "A", addr);
-    a.send("hello");
-    if !a.hear("HELLO") {
-        return;
-    }
+    a.turn("hello", "HELLO")?;
     let mut b = Client::connect_as(transcript, "B", addr);
-    b.send("hi\n");
-    if !b.hear("HI\n") {
-        return;
-    }
+    b.turn("hi\n", "HI\n")?;
     // A hears what B said, with B's address first (the transcript writes it `[B]`).
-    if !a.hear_within(format!("{}: hi\n", b.local_addr()), PATIENCE) {
-        return;
-    }
-    a.send("welcome");
-    if !a.hear("WELCOME") {
-        return;
-    }
-    if !b.hear_within(format!("{}: welcome\n", a.local_addr()), PATIENCE) {
-        return;
-    }
+    a.hear_within(format!("{}: hi\n", b.local_addr()), PATIENCE)?;
+    a.turn("welcome", "WELCOME")?;
+    b.hear_within(format!("{}: welcome\n", a.local_addr()), PATIENCE)?;
     let mut c = Client::connect_as(transcript, "C", addr);
-    c.send("hey all");
-    if !c.hear("HEY ALL") {
-        return;
-    }
+    c.turn("hey all", "HEY ALL")?;
     let said = format!("{}: hey all\n", c.local_addr());
-    if !a.hear_within(&said, PATIENCE) || !b.hear_within(&said, PATIENCE) {
-        return;
-    }
+    a.hear_within(&said, PATIENCE)?;
+    b.hear_within(&said, PATIENCE)?;
     // `close` is not passed on: the next thing A hears is from C.
     b.send("close");
     b.expect_closed();
-    c.send("bye");
-    if !c.hear("BYE") {
-        return;
-    }
-    if !a.hear_within(format!("{}: bye\n", c.local_addr()), PATIENCE) {
-        return;
-    }
+    c.turn("bye", "BYE")?;
+    a.hear_within(format!("{}: bye\n", c.local_addr()), PATIENCE)?;
     c.close();
     a.close();
+    Some(())
 }
 
 /// How long the client keeps quiet between messages, with the server started with
@@ -115,32 +94,19 @@ const QUIET: Duration = Duration::from_millis(600);
 
 /// `--idle 1`: A talks, keeps quiet a while, talks again, and is closed only after a
 /// whole second of silence; B never says a word and is closed too.
-fn idle_timeout(server: &mut ServerProcess, transcript: &Transcript) {
+fn idle_timeout(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let addr = server.addr();
     let goodbye = "bye: idle for too long\n";
     let mut b = Client::connect_as(transcript, "B", addr);
     let mut a = Client::connect_as(transcript, "A", addr);
-    a.send("one");
-    if !a.hear("ONE") {
-        return;
-    }
-    if !a.silent_for(QUIET) {
-        return;
-    }
-    a.send("two");
-    if !a.hear("TWO") {
-        return;
-    }
-    if !a.silent_for(QUIET) {
-        return;
-    }
-    if !a.hear_within(goodbye, PATIENCE) {
-        return;
-    }
+    a.turn("one", "ONE")?;
+    a.silent_for(QUIET)?;
+    a.turn("two", "TWO")?;
+    a.silent_for(QUIET)?;
+    a.hear_within(goodbye, PATIENCE)?;
     a.expect_closed();
     // B's goodbye came long ago, a second after it connected: it is waiting to be read.
-    if !b.hear_within(goodbye, PATIENCE) {
-        return;
-    }
+    b.hear_within(goodbye, PATIENCE)?;
     b.expect_closed();
+    Some(())
 }

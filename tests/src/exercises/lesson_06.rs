@@ -1,8 +1,8 @@
 //! Lesson 06's exercises: the parts of a `socketserver` server you write, the
 //! handler's and the server's hooks, and where each keeps its state.
 
-use super::{Exercise, PATIENCE};
-use crate::{Client, ServerProcess, Transcript};
+use super::Exercise;
+use crate::{Client, OnScript, ServerProcess, Transcript};
 
 /// In course order.
 pub const EXERCISES: &[Exercise] = &[
@@ -80,103 +80,47 @@ pub const EXERCISES: &[Exercise] = &[
 
 /// A conversation ended by `close`, and one ended by a half-close: `finish` says
 /// goodbye after both.
-fn goodbye(server: &mut ServerProcess, transcript: &Transcript) {
+fn goodbye(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let addr = server.addr();
     let mut a = Client::connect_as(transcript, "A", addr);
     for (line, reply) in [("hello\n", "HELLO\n"), ("grüße\n", "GRüßE\n")] {
-        a.send(line);
-        if !a.hear(reply) {
-            return;
-        }
+        a.turn(line, reply)?;
     }
-    a.send("close\n");
-    if !a.hear("goodbye: 2 line(s) answered\n") {
-        return;
-    }
+    a.turn("close\n", "goodbye: 2 line(s) answered\n")?;
     a.expect_closed();
     // B says one line, then "no more from me": `handle` ends, and `finish` still runs.
     let mut b = Client::connect_as(transcript, "B", addr);
-    b.send("x\n");
-    if !b.hear("X\n") {
-        return;
-    }
+    b.turn("x\n", "X\n")?;
     b.shutdown_write();
-    if !b.hear("goodbye: 1 line(s) answered\n") {
-        return;
-    }
+    b.hear("goodbye: 1 line(s) answered\n")?;
     b.expect_closed();
+    Some(())
 }
 
 /// Two clients at once, then a third: every handler sees the same counts.
-fn counter_state(server: &mut ServerProcess, transcript: &Transcript) {
+fn counter_state(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let addr = server.addr();
     let mut a = Client::connect_as(transcript, "A", addr);
-    a.send("hello\n");
-    if !a.hear("HELLO\n") {
-        return;
-    }
+    a.turn("hello\n", "HELLO\n")?;
     let mut b = Client::connect_as(transcript, "B", addr);
     for (line, reply) in [
         ("stats\n", "clients: 2, lines: 1\n"),
         ("how are you?\n", "HOW ARE YOU?\n"),
     ] {
-        b.send(line);
-        if !b.hear(reply) {
-            return;
-        }
+        b.turn(line, reply)?;
     }
-    a.send(" Stats \n");
-    if !a.hear("clients: 2, lines: 2\n") {
-        return;
-    }
+    a.turn(" Stats \n", "clients: 2, lines: 2\n")?;
     a.send("close\n");
     a.expect_closed();
     let mut c = Client::connect_as(transcript, "C", addr);
-    c.send("STATS\n");
-    if !c.hear("clients: 3, lines: 2\n") {
-        return;
-    }
+    c.turn("STATS\n", "clients: 3, lines: 2\n")?;
     c.close();
     b.close();
+    Some(())
 }
 
 /// With `--max-clients 2`, as 04-busy-limit, but line by line: A and B are served, C
 /// is turned away, and once A has gone D takes its place.
-fn busy_limit(server: &mut ServerProcess, transcript: &Transcript) {
-    let addr = server.addr();
-    let mut a = Client::connect_as(transcript, "A", addr);
-    a.send("hello\n");
-    if !a.hear("HELLO\n") {
-        return;
-    }
-    let mut b = Client::connect_as(transcript, "B", addr);
-    b.send("hi\n");
-    if !b.hear("HI\n") {
-        return;
-    }
-    let mut c = Client::connect_as(transcript, "C", addr);
-    if !c.hear_within(
-        "busy: 2 clients already connected, try again later\n",
-        PATIENCE,
-    ) {
-        return;
-    }
-    c.expect_closed();
-    a.send("still here\n");
-    if !a.hear("STILL HERE\n") {
-        return;
-    }
-    a.send("close\n");
-    a.expect_closed();
-    let mut d = Client::connect_as(transcript, "D", addr);
-    d.send("my turn\n");
-    if !d.hear("MY TURN\n") {
-        return;
-    }
-    b.send("bye\n");
-    if !b.hear("BYE\n") {
-        return;
-    }
-    d.close();
-    b.close();
+fn busy_limit(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
+    super::lesson_04::busy_limit_conversation(server, transcript, "\n")
 }

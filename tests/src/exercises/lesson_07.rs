@@ -6,7 +6,7 @@
 //! server sends: the transcript then shows what the server really said.
 
 use super::Exercise;
-use crate::{ServerProcess, Transcript, UdpClient};
+use crate::{OnScript, ServerProcess, Transcript, UdpClient};
 
 /// In course order.
 pub const EXERCISES: &[Exercise] = &[
@@ -50,15 +50,15 @@ pub const EXERCISES: &[Exercise] = &[
     },
 ];
 
-/// Sends `datagram` and reads one back; whether it was `expected`.
-fn ask(client: &mut UdpClient, datagram: &[u8], expected: &[u8]) -> bool {
+/// Sends `datagram` and reads one back: on script if it was `expected`.
+fn ask(client: &mut UdpClient, datagram: &[u8], expected: &[u8]) -> OnScript {
     client.send(datagram);
-    client.recv() == expected
+    (client.recv() == expected).then_some(())
 }
 
 /// Characters reversed, UTF-8 included; an empty datagram is an empty answer; bytes
 /// that are not UTF-8 are told so; and a second client is answered the same.
-fn reverse(server: &mut ServerProcess, transcript: &Transcript) {
+fn reverse(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let mut a = UdpClient::bind_as(transcript, "A", server.addr());
     let turns: [(&[u8], &[u8]); 4] = [
         (b"stressed", b"desserts"),
@@ -67,17 +67,16 @@ fn reverse(server: &mut ServerProcess, transcript: &Transcript) {
         (b"\xff\xfeabc", b"not UTF-8: 5 bytes"),
     ];
     for (datagram, expected) in turns {
-        if !ask(&mut a, datagram, expected) {
-            return;
-        }
+        ask(&mut a, datagram, expected)?;
     }
     let mut b = UdpClient::bind_as(transcript, "B", server.addr());
     ask(&mut b, b"live on", b"no evil");
+    Some(())
 }
 
 /// Two clients, taking turns: each one's replies are numbered from 1, apart from the
 /// other's; an empty datagram counts too.
-fn per_client_count(server: &mut ServerProcess, transcript: &Transcript) {
+fn per_client_count(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let mut a = UdpClient::bind_as(transcript, "A", server.addr());
     let mut b = UdpClient::bind_as(transcript, "B", server.addr());
     for (client, datagram, expected) in [
@@ -88,8 +87,7 @@ fn per_client_count(server: &mut ServerProcess, transcript: &Transcript) {
         ("B", "grüße".as_bytes(), "2: GRüßE".as_bytes()),
     ] {
         let client = if client == "A" { &mut a } else { &mut b };
-        if !ask(client, datagram, expected) {
-            return;
-        }
+        ask(client, datagram, expected)?;
     }
+    Some(())
 }

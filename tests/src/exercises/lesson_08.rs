@@ -10,7 +10,7 @@
 use std::io::{ErrorKind, Read, Write};
 
 use super::Exercise;
-use crate::{Client, ServerProcess, Transcript, show_bytes};
+use crate::{Client, OnScript, ServerProcess, Transcript, show_bytes};
 
 /// In course order.
 pub const EXERCISES: &[Exercise] = &[
@@ -168,13 +168,13 @@ fn send_frame(client: &Client, transcript: &Transcript, body: &[u8]) {
         .unwrap_or_else(|error| panic!("C could not send: {error}"));
 }
 
-/// Reads one framed reply and records it; whether it is the frame `expected`.
+/// Reads one framed reply and records it: on script if it is the frame `expected`.
 ///
 /// Like [`Client::hear`], it never waits for bytes that cannot come: a reply whose
 /// first bytes are not a header length is recorded as it came, at once. Once the
 /// header has said how long the body is, the whole frame is read (the server has said
 /// what it is sending), so a wrong reply shows whole in the transcript.
-fn hear_frame(client: &Client, transcript: &Transcript, expected: &[u8]) -> bool {
+fn hear_frame(client: &Client, transcript: &Transcript, expected: &[u8]) -> OnScript {
     let mut got = Vec::new();
     let ending = read_frame(client, expected, &mut got);
     if !got.is_empty() {
@@ -183,7 +183,7 @@ fn hear_frame(client: &Client, transcript: &Transcript, expected: &[u8]) -> bool
     if let Some(ending) = ending {
         transcript.push(format!("== C {ending}"));
     }
-    got == expected
+    (got == expected).then_some(())
 }
 
 /// Reads a frame into `got`: why it stopped early, if it did.
@@ -250,7 +250,7 @@ fn read_some(stream: &mut impl Read, got: &mut Vec<u8>, len: usize) -> Option<St
 
 /// `sum` adds whole numbers; bad input gets an error reply, in the same framing, and
 /// the conversation goes on.
-fn sum(server: &mut ServerProcess, transcript: &Transcript) {
+fn sum(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let mut client = Client::connect(transcript, server.addr());
     let turns = [
         ("sum 1 2 3", "6", false),
@@ -266,17 +266,16 @@ fn sum(server: &mut ServerProcess, transcript: &Transcript) {
     ];
     for (command, body, is_error) in turns {
         client.send(command);
-        if !hear_frame(&client, transcript, &frame(body.as_bytes(), is_error)) {
-            return;
-        }
+        hear_frame(&client, transcript, &frame(body.as_bytes(), is_error))?;
     }
     client.close();
+    Some(())
 }
 
 /// Framed requests: one as in the lesson, then batches: three requests answered in
 /// one reply, in order, each with its own error flag; a bad frame inside a batch,
 /// answered with one error, after which the connection goes on; an empty batch.
-fn batch(server: &mut ServerProcess, transcript: &Transcript) {
+fn batch(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let client = Client::connect(transcript, server.addr());
     let unknown = "unknown command \"nope\": this server runs no shell commands; try \"help\"";
     let mut bad = batch_of(&[b"echo a"]);
@@ -301,11 +300,10 @@ fn batch(server: &mut ServerProcess, transcript: &Transcript) {
     ];
     for (request, reply) in turns {
         send_frame(&client, transcript, &request);
-        if !hear_frame(&client, transcript, &reply) {
-            return;
-        }
+        hear_frame(&client, transcript, &reply)?;
     }
     client.close();
+    Some(())
 }
 
 #[cfg(test)]
@@ -345,7 +343,7 @@ mod tests {
         let transcript = Transcript::default();
         let client = Client::connect(&transcript, addr);
         let conn = server.join().unwrap();
-        let heard = hear_frame(&client, &transcript, expected);
+        let heard = hear_frame(&client, &transcript, expected).is_some();
         drop(conn);
         (heard, transcript.render())
     }

@@ -13,7 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::Exercise;
-use crate::{Client, ServerProcess, Transcript};
+use crate::{Client, OnScript, ServerProcess, Transcript};
 
 /// In course order.
 pub const EXERCISES: &[Exercise] = &[
@@ -93,19 +93,19 @@ fn download_dir(root: &Path) -> io::Result<PathBuf> {
 }
 
 /// Asks for a download with `header`; on `YES|size`, says `second_active` and hears
-/// the `size` bytes of `content`. Whether the server said all that.
-fn download(client: &mut Client, header: &str, content: &[u8]) -> bool {
-    client.send(format!("{header}\n"));
-    if !client.hear(format!("YES|{}", content.len())) {
-        return false;
-    }
+/// the `size` bytes of `content`. On script if the server said all that.
+fn download(client: &mut Client, header: &str, content: &[u8]) -> OnScript {
+    client.turn(format!("{header}\n"), format!("YES|{}", content.len()))?;
     client.send("second_active");
-    content.is_empty() || client.hear(content)
+    if content.is_empty() {
+        return Some(());
+    }
+    client.hear(content)
 }
 
 /// Whole, from the middle, from the very end (nothing), then refusals: past the end,
 /// and a file that is not there, after which the connection still serves.
-fn resume(server: &mut ServerProcess, transcript: &Transcript) {
+fn resume(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let mut client = Client::connect(transcript, server.addr());
     let fox = FOX.as_bytes();
     for (header, content) in [
@@ -113,23 +113,19 @@ fn resume(server: &mut ServerProcess, transcript: &Transcript) {
         ("get|fox.txt|16", &fox[16..]),
         ("get|fox.txt|45", &fox[45..]),
     ] {
-        if !download(&mut client, header, content) {
-            return;
-        }
+        download(&mut client, header, content)?;
     }
-    client.send("get|fox.txt|46\n");
-    if !client.hear("NO|offset 46 is past the end of \"fox.txt\" (45 bytes)") {
-        return;
-    }
-    client.send("get|missing.txt|5\n");
-    if !client.hear("NO|0") {
-        return;
-    }
+    client.turn(
+        "get|fox.txt|46\n",
+        "NO|offset 46 is past the end of \"fox.txt\" (45 bytes)",
+    )?;
+    client.turn("get|missing.txt|5\n", "NO|0")?;
     download(&mut client, "get|fox.txt|40", &fox[40..]);
+    Some(())
 }
 
 /// The list, as a download; a `get` on the same connection; the list again.
-fn list(server: &mut ServerProcess, transcript: &Transcript) {
+fn list(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let mut client = Client::connect(transcript, server.addr());
     let listing = "Zebra.txt\nfox.txt\ngrüße.txt\nnotes.md\n".as_bytes();
     for (header, content) in [
@@ -137,8 +133,7 @@ fn list(server: &mut ServerProcess, transcript: &Transcript) {
         ("get|fox.txt|0", FOX.as_bytes()),
         ("list|-|0", listing),
     ] {
-        if !download(&mut client, header, content) {
-            return;
-        }
+        download(&mut client, header, content)?;
     }
+    Some(())
 }

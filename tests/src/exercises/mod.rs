@@ -47,7 +47,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::{ServerProcess, Transcript};
+use crate::{OnScript, ServerProcess, Transcript};
 
 /// Every exercise, lesson by lesson, in course order. A new lesson's exercises are a
 /// new module and one more line here.
@@ -87,10 +87,11 @@ pub struct Exercise {
     pub setup: Option<Setup>,
     /// The scripted conversation: drives the running server with the harness's
     /// [`Client`](crate::Client) or [`UdpClient`](crate::UdpClient), recording into
-    /// the transcript. It stops early when the server goes off script, so that a
-    /// wrong answer fails fast, and it may panic as the harness does: the check
+    /// the transcript. It stops early when the server goes off script (`?` on an
+    /// [`OnScript`]: `client.turn("hello", "HELLO")?;`), so that a wrong answer fails
+    /// fast, and it may panic as the harness does: the check
     /// catches that and reports it.
-    pub script: fn(&mut ServerProcess, &Transcript),
+    pub script: fn(&mut ServerProcess, &Transcript) -> OnScript,
 }
 
 /// An exercise's [`setup`](Exercise::setup): given the check's fresh directory, writes
