@@ -8,6 +8,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread;
 use std::time::Duration;
 
+use crate::show::hidden_difference;
 use crate::{TIMEOUT, Transcript, show_bytes};
 
 /// Whether a scripted conversation is still going as the script says: `Some(())`
@@ -210,6 +211,9 @@ impl Client {
         if !got.is_empty() {
             self.transcript
                 .push(format!("{}{}", self.heard, show_bytes(&got)));
+            if let Some(difference) = hidden_difference(&got, expected) {
+                self.event(&format!("hears something else from {difference}"));
+            }
         }
         if let Some(ending) = ending {
             self.event(&ending);

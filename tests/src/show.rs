@@ -32,9 +32,24 @@ pub fn show_bytes(data: &[u8]) -> String {
     }
 }
 
+/// When `got` is not `expected` but [`show_bytes`] prints them alike (a long reply
+/// that differs after its head), where they part: `byte 70: "x…"` from the first
+/// difference on, so that a transcript shows what a short one would.
+pub fn hidden_difference(got: &[u8], expected: &[u8]) -> Option<String> {
+    if got == expected || show_bytes(got) != show_bytes(expected) {
+        return None;
+    }
+    let at = got
+        .iter()
+        .zip(expected)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.len().min(expected.len()));
+    Some(format!("byte {at}: {}", show_bytes(&got[at..])))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::show_bytes;
+    use super::{hidden_difference, show_bytes};
 
     #[test]
     fn text_is_quoted_and_escaped() {
@@ -52,5 +67,20 @@ mod tests {
         let shown = show_bytes(&[b'a'; 1000]);
         assert!(shown.ends_with("…\" (1000 bytes)"), "{shown}");
         assert_eq!(shown.matches('a').count(), 60);
+    }
+
+    #[test]
+    fn a_difference_past_the_head_is_pointed_at() {
+        let expected = [b'a'; 100];
+        let mut got = expected;
+        got[70] = b'b';
+        assert_eq!(show_bytes(&got), show_bytes(&expected));
+        assert_eq!(
+            hidden_difference(&got, &expected).as_deref(),
+            Some(r#"byte 70: "baaaaaaaaaaaaaaaaaaaaaaaaaaaaa""#)
+        );
+        // Nothing to point at when they are equal, or already look different.
+        assert_eq!(hidden_difference(&expected, &expected), None);
+        assert_eq!(hidden_difference(b"a", b"b"), None);
     }
 }

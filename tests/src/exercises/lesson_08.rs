@@ -10,6 +10,7 @@
 use std::io::{ErrorKind, Read, Write};
 
 use super::Exercise;
+use crate::show::hidden_difference;
 use crate::{Client, OnScript, ServerProcess, Transcript, show_bytes};
 
 /// In course order.
@@ -179,6 +180,11 @@ fn hear_frame(client: &Client, transcript: &Transcript, expected: &[u8]) -> OnSc
     let ending = read_frame(client, expected, &mut got);
     if !got.is_empty() {
         transcript.push(format!("S: {}", show_frame(&got)));
+        if show_frame(&got) == show_frame(expected)
+            && let Some(difference) = hidden_difference(&got, expected)
+        {
+            transcript.push(format!("== C hears something else from {difference}"));
+        }
     }
     if let Some(ending) = ending {
         transcript.push(format!("== C {ending}"));
