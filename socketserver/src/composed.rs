@@ -421,9 +421,12 @@ impl<T: Transport, H: RequestHandler<Self>> BaseServer for Forking<T, H> {
         mro
     }
 
-    /// Python's `ForkingMixIn.timeout = 300`.
+    /// Python's `ForkingMixIn.timeout = 300`, unless this server was given its own
+    /// with [`set_timeout`](crate::ServerCore::set_timeout).
     fn timeout(&self) -> Option<std::time::Duration> {
-        Some(std::time::Duration::from_secs(300))
+        self.core()
+            .timeout_set()
+            .unwrap_or(Some(std::time::Duration::from_secs(300)))
     }
 
     // From ForkingMixIn:

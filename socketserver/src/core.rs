@@ -36,6 +36,9 @@ pub struct ServerCore<T: Transport> {
     /// when it is off), and what they recorded.
     recording: AtomicBool,
     recorded: Mutex<Vec<HookCall>>,
+    /// Python's `server.timeout = ...` on an instance: `None` until set, so that the
+    /// type's own default (its `BaseServer::timeout`) applies.
+    timeout: Mutex<Option<Option<Duration>>>,
 }
 
 /// One recorded call of a hook: which hook, which layer's version ran, and on which
@@ -92,6 +95,7 @@ impl<T: Transport> ServerCore<T> {
             waker: Mutex::new(None),
             recording: AtomicBool::new(false),
             recorded: Mutex::new(Vec::new()),
+            timeout: Mutex::new(None),
         }
     }
 
@@ -165,6 +169,43 @@ impl<T: Transport> ServerCore<T> {
                 thread,
             });
         }
+    }
+
+    /// Python's `server.timeout = 5` (or `= None`): sets how long
+    /// [`handle_request`](crate::BaseServer::handle_request) waits before
+    /// [`handle_timeout`](crate::BaseServer::handle_timeout), for this server,
+    /// whatever its type's default. Takes `&self`, so it works on a server already in
+    /// an `Arc`, as Python's assignment works on a running server.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::time::Duration;
+    /// use socketserver::{BaseServer, SocketServer, TCPServer};
+    /// # #[derive(Default)] struct Quiet;
+    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Quiet {
+    /// #     type Base = socketserver::StreamRequestHandler;
+    /// #     fn handle(&mut self, _this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let server = Arc::new(TCPServer::<Quiet>::new("127.0.0.1:0")?);
+    /// assert_eq!(server.timeout(), None); // Python's class default: wait forever
+    ///
+    /// server.core().set_timeout(Some(Duration::from_millis(10)));
+    /// assert_eq!(server.timeout(), Some(Duration::from_millis(10)));
+    /// server.handle_request()?; // nobody connects: handle_timeout runs, and it returns
+    /// # Ok(()) }
+    /// ```
+    pub fn set_timeout(&self, timeout: Option<Duration>) {
+        *lock(&self.timeout) = Some(timeout);
+    }
+
+    /// What [`set_timeout`](ServerCore::set_timeout) set, if it was called: `None`
+    /// means "not set", so the type's default applies; `Some(None)`, set to wait
+    /// forever.
+    pub fn timeout_set(&self) -> Option<Option<Duration>> {
+        *lock(&self.timeout)
     }
 
     /// The socket layer.

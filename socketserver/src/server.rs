@@ -181,8 +181,14 @@ pub trait BaseServer: SocketServer {
     /// Python's `timeout`: how long [`handle_request`](BaseServer::handle_request)
     /// waits for a request before calling
     /// [`handle_timeout`](BaseServer::handle_timeout). `None` waits forever.
+    ///
+    /// Python's class attribute is `None`; an instance sets its own with
+    /// `server.timeout = 5`, which is
+    /// [`server.core().set_timeout(...)`](crate::ServerCore::set_timeout) here. A type
+    /// with another default (the forking servers' 300 s) overrides this method and
+    /// still honours what was set.
     fn timeout(&self) -> Option<Duration> {
-        None
+        self.core().timeout_set().unwrap_or(None)
     }
 
     /// Python's `get_request()`: take the next request off the socket.

@@ -148,6 +148,42 @@ impl Tcp {
         Ok(())
     }
 
+    /// Python's `server.socket`, for the options `TcpOptions` does not cover: a second
+    /// handle on the same socket (a `dup`), whose `set_...` methods change the
+    /// server's socket. Dropping it closes only the second handle. Works at every
+    /// step: between [`new`](Tcp::new) and [`server_bind`](Tcp::server_bind) for what
+    /// must be set before binding (`set_only_v6`), and on a running server through
+    /// `server.core().transport().socket()`.
+    ///
+    /// ```
+    /// use socketserver::{SocketServer, Tcp, TCPServer, TcpOptions};
+    /// # #[derive(Default)] struct Quiet;
+    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Quiet {
+    /// #     type Base = socketserver::StreamRequestHandler;
+    /// #     fn handle(&mut self, _this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// // Python: server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    /// let transport = Tcp::new("127.0.0.1:0", TcpOptions::default())?;
+    /// transport.socket()?.set_keepalive(true)?;
+    /// transport.server_bind()?;
+    /// transport.server_activate()?;
+    /// let server = TCPServer::<Quiet>::from_transport(transport);
+    ///
+    /// assert!(server.core().transport().socket()?.keepalive()?);
+    /// server.core().server_close();
+    /// assert!(server.core().transport().socket().is_err()); // closed: no socket
+    /// # Ok(()) }
+    /// ```
+    pub fn socket(&self) -> io::Result<Socket> {
+        match &*self.state() {
+            TcpState::Created(socket) | TcpState::Bound(socket) => socket.try_clone(),
+            TcpState::Listening(listener) => Ok(Socket::from(listener.try_clone()?)),
+            TcpState::Closed => Err(io::Error::other("the server socket is closed")),
+        }
+    }
+
     fn state(&self) -> MutexGuard<'_, TcpState> {
         lock(&self.state)
     }

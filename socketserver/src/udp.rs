@@ -158,7 +158,27 @@ impl Udp {
         })
     }
 
-    fn socket(&self) -> io::Result<Arc<UdpSocket>> {
+    /// Python's `server.socket`: the server's socket itself, shared (every datagram
+    /// request holds it too, to answer on). For options `UdpOptions` does not cover,
+    /// use the standard library's methods (`set_broadcast`) or socket2's
+    /// (`SockRef::from(&*socket)`). An error once the server is closed.
+    ///
+    /// ```
+    /// use socketserver::{SocketServer, Udp, UDPServer, UdpOptions};
+    /// # #[derive(Default)] struct Quiet;
+    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Udp>> socketserver::RequestHandler<S> for Quiet {
+    /// #     type Base = socketserver::DatagramRequestHandler;
+    /// #     fn handle(&mut self, _this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let server = UDPServer::<Quiet>::new("127.0.0.1:0")?;
+    /// // Python: server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    /// server.core().transport().socket()?.set_broadcast(true)?;
+    /// assert!(server.core().transport().socket()?.broadcast()?);
+    /// # Ok(()) }
+    /// ```
+    pub fn socket(&self) -> io::Result<Arc<UdpSocket>> {
         lock(&self.socket)
             .clone()
             .ok_or_else(|| io::Error::other("the server socket is closed"))

@@ -155,3 +155,17 @@ fn forking_udp_serves_each_datagram_in_a_child_and_survives_a_panic() {
     assert_eq!(a.say("still here"), "STILL HERE");
     wait_until_childless(parent);
 }
+
+/// Python's `ForkingMixIn.timeout = 300`, and an instance's own `server.timeout = ...`,
+/// which wins over it (no fork here: only the setting is checked).
+#[test]
+fn forking_servers_wait_300_seconds_unless_told_otherwise() {
+    use socketserver::{BaseServer, SocketServer};
+    use std::time::Duration;
+    let server = socketserver::ForkingTCPServer::<common::UpperLines>::new("127.0.0.1:0").unwrap();
+    assert_eq!(server.timeout(), Some(Duration::from_secs(300)));
+    server.core().set_timeout(Some(Duration::from_secs(1)));
+    assert_eq!(server.timeout(), Some(Duration::from_secs(1)));
+    server.core().set_timeout(None);
+    assert_eq!(server.timeout(), None);
+}

@@ -205,6 +205,12 @@ fn thread_pool_tcp_server_queues_the_request_for_a_worker() {
 /// in the child. So the parent's trace shows the request leave and never come back,
 /// which is the point: `ForkingMixIn.process_request` forks, and the parent only
 /// closes its copy of the connection.
+///
+/// This test forks from a test process with several threads, which `tests/forking.rs`
+/// avoids on principle: a child may only touch locks that no other thread could hold
+/// at the moment of the fork. Here the child touches the allocator (fork-safe in
+/// glibc) and this server's recording lock, which no other thread uses while the one
+/// request is being served (the caller is waiting for its reply); it prints nothing.
 #[cfg(unix)]
 #[test]
 fn forking_tcp_server_parent_only_forks_and_collects() {
