@@ -11,7 +11,8 @@ use std::io::ErrorKind;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use crate::{TIMEOUT, Transcript, show_bytes};
+use crate::show::hidden_difference;
+use crate::{OnScript, TIMEOUT, Transcript, show_bytes};
 
 /// Larger than any datagram (65,507 bytes of payload over IPv4, 65,527 over IPv6),
 /// so a reply is never cut.
@@ -134,6 +135,60 @@ impl UdpClient {
         String::from_utf8_lossy(&self.recv()).into_owned()
     }
 
+    /// Receives one datagram and records it, as [`recv`](UdpClient::recv) does, but a
+    /// wrong or missing one is not a panic: [`OnScript`] is `Some(())` if the datagram
+    /// was `expected`, and nothing within `wait` is recorded as `hears nothing`. For
+    /// the exercise checks, whose transcripts show what the server really did.
+    pub fn hear_within(&mut self, expected: impl AsRef<[u8]>, wait: Duration) -> OnScript {
+        self.socket.set_read_timeout(Some(wait)).unwrap();
+        let mut buffer = vec![0; MAX_DATAGRAM];
+        let result = self.socket.recv_from(&mut buffer);
+        self.socket.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let got = match result {
+            Ok((received, from)) if from == self.server => &buffer[..received],
+            Ok((received, from)) => {
+                self.transcript.push(format!(
+                    "== {} gets a datagram from {from}, not the server: {}",
+                    self.who,
+                    show_bytes(&buffer[..received])
+                ));
+                return None;
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                self.transcript
+                    .push(format!("== {} hears nothing", self.who));
+                return None;
+            }
+            Err(e) => {
+                self.transcript
+                    .push(format!("== {} cannot receive: {e}", self.who));
+                return None;
+            }
+        };
+        self.transcript
+            .push(format!("{}{}", self.heard, show_bytes(got)));
+        let expected = expected.as_ref();
+        if let Some(difference) = hidden_difference(got, expected) {
+            self.transcript.push(format!(
+                "== {} hears something else from {difference}",
+                self.who
+            ));
+        }
+        (got == expected).then_some(())
+    }
+
+    /// One turn of a scripted conversation: [`send`](UdpClient::send) `datagram`, then
+    /// [`hear_within`](UdpClient::hear_within) `reply`, for as long as `wait`.
+    pub fn turn(
+        &mut self,
+        datagram: impl AsRef<[u8]>,
+        reply: impl AsRef<[u8]>,
+        wait: Duration,
+    ) -> OnScript {
+        self.send(datagram);
+        self.hear_within(reply, wait)
+    }
+
     /// Expects no datagram for `wait`: what a UDP client sees of a server that is
     /// gone (or of a lost datagram). A waiting test, not a timing claim: a correct
     /// server never answers here, however slow the machine.
@@ -154,5 +209,52 @@ impl UdpClient {
             ),
             Err(e) => panic!("{} expected no reply, got: {e}", self.who),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fake server: answers the first datagram with `reply`, if any.
+    fn server(reply: Option<&'static [u8]>) -> (SocketAddr, std::thread::JoinHandle<()>) {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        let serving = std::thread::spawn(move || {
+            let mut buffer = [0; 64];
+            let (_, from) = socket.recv_from(&mut buffer).unwrap();
+            if let Some(reply) = reply {
+                socket.send_to(reply, from).unwrap();
+            }
+        });
+        (addr, serving)
+    }
+
+    #[test]
+    fn hear_records_a_wrong_datagram_and_says_it_is_off_script() {
+        let (addr, serving) = server(Some(b"WRONG"));
+        let transcript = Transcript::default();
+        let mut client = UdpClient::bind(&transcript, addr);
+        assert_eq!(client.turn("x", "right", TIMEOUT), None);
+        serving.join().unwrap();
+        assert!(
+            transcript.render().ends_with("S: \"WRONG\"\n"),
+            "{}",
+            transcript.render()
+        );
+    }
+
+    #[test]
+    fn hear_records_silence_instead_of_panicking() {
+        let (addr, serving) = server(None);
+        let transcript = Transcript::default();
+        let mut client = UdpClient::bind(&transcript, addr);
+        assert_eq!(client.turn("x", "right", Duration::from_millis(100)), None);
+        serving.join().unwrap();
+        assert!(
+            transcript.render().ends_with("== C hears nothing\n"),
+            "{}",
+            transcript.render()
+        );
     }
 }

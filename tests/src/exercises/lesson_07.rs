@@ -5,7 +5,7 @@
 //! [`UdpClient::recv`] and stop at the first one that differs from what a correct
 //! server sends: the transcript then shows what the server really said.
 
-use super::Exercise;
+use super::{Exercise, PATIENCE};
 use crate::{OnScript, ServerProcess, Transcript, UdpClient};
 
 /// In course order.
@@ -50,10 +50,11 @@ pub const EXERCISES: &[Exercise] = &[
     },
 ];
 
-/// Sends `datagram` and reads one back: on script if it was `expected`.
+/// Sends `datagram` and hears one back: on script if it was `expected`. A correct
+/// server answers at once, so a silent one fails after [`PATIENCE`], not the
+/// harness's whole timeout.
 fn ask(client: &mut UdpClient, datagram: &[u8], expected: &[u8]) -> OnScript {
-    client.send(datagram);
-    (client.recv() == expected).then_some(())
+    client.turn(datagram, expected, PATIENCE)
 }
 
 /// Characters reversed, UTF-8 included; an empty datagram is an empty answer; bytes
@@ -70,7 +71,7 @@ fn reverse(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
         ask(&mut a, datagram, expected)?;
     }
     let mut b = UdpClient::bind_as(transcript, "B", server.addr());
-    ask(&mut b, b"live on", b"no evil");
+    ask(&mut b, b"live on", b"no evil")?;
     Some(())
 }
 
