@@ -49,6 +49,43 @@ pub const EXERCISES: &[Exercise] = &[
         setup: None,
         script: busy_limit,
     },
+    Exercise {
+        id: "04-chat",
+        title: "A chat room, with channels between the threads",
+        hints: &[
+            "Why not give every client thread the other clients' sockets, a \
+             `Vec<TcpStream>` behind a `Mutex`? Then every thread writes to sockets it \
+             does not own, a client that stops reading blocks a `write_all` made with \
+             the lock held (and every other client waits for it), and joining and \
+             leaving are changes to a list that every thread reads. Instead, let one \
+             thread own the list, the broadcaster: the client threads only *send* it \
+             what happens (a client joined, said something, left) through a channel, \
+             and it alone reads and changes the list, so nothing needs a lock.",
+            "`let (events, inbox) = crossbeam_channel::unbounded();` in `serve_forever`, \
+             a broadcaster thread that runs `for event in inbox { ... }` over an \
+             `enum Event { Joined(SocketAddr, Sender<Vec<u8>>), Said(SocketAddr, \
+             Vec<u8>), Left(SocketAddr) }` and keeps a `HashMap<SocketAddr, \
+             Sender<Vec<u8>>>`, and a clone of `events` for each client thread. In \
+             `serve_client`, start the client's writer: `let (outbox, queue) = \
+             bounded(64);` and a thread that owns `conn.try_clone()` and runs \
+             `for bytes in queue { conn.write_all(&bytes) ... }`. Send \
+             `Event::Joined(client_address, outbox.clone())` before the loop, and \
+             `Event::Left(client_address)` after it.",
+            "In the loop, the reply goes through `outbox.send(upper(message))`: the \
+             writer is the one thread that writes to this socket. Then \
+             `events.send(Event::Said(client_address, message.to_vec()))`. On `Said`, \
+             the broadcaster builds `format!(\"{from}: \")`, the message without its \
+             trailing `\\n` (or `\\r\\n`), and `\\n`, and `try_send`s it to every \
+             outbox but the sender's: `try_send`, so a client that does not read never \
+             holds it up. After `Left`, `drop(outbox)` and `join` the writer: it ends \
+             once the broadcaster has dropped its `Sender` too, so the connection \
+             closes after all that was queued for it is written. At shutdown, drop \
+             `events` after joining the client threads, then join the broadcaster.",
+        ],
+        args: &[],
+        setup: None,
+        script: chat,
+    },
 ];
 
 /// Three clients take turns; the numbers count every message of every client.
@@ -107,5 +144,36 @@ pub(super) fn busy_limit_conversation(
     b.turn(line("bye"), line("BYE"))?;
     d.close();
     b.close();
+    Some(())
+}
+
+/// A chat room: each new client says something (and is answered, so its thread has
+/// surely joined the room) before the others expect to hear from it.
+fn chat(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
+    let addr = server.addr();
+    let mut a = Client::connect_as(transcript, "A", addr);
+    a.turn("hello", "HELLO")?;
+    let mut b = Client::connect_as(transcript, "B", addr);
+    b.turn("hi\n", "HI\n")?;
+    // A hears what B said, with B's address first (the transcript writes it `[B]`).
+    a.hear_within(format!("{}: hi\n", b.local_addr()), PATIENCE)?;
+    // A's words go to the others, never back to A: after its reply, the next thing A
+    // hears is from C.
+    a.turn("welcome", "WELCOME")?;
+    b.hear_within(format!("{}: welcome\n", a.local_addr()), PATIENCE)?;
+    let mut c = Client::connect_as(transcript, "C", addr);
+    c.turn("hey all", "HEY ALL")?;
+    let said = format!("{}: hey all\n", c.local_addr());
+    a.hear_within(&said, PATIENCE)?;
+    b.hear_within(&said, PATIENCE)?;
+    // `close` is not passed on: the next thing A and C hear is from each other.
+    b.send("close");
+    b.expect_closed();
+    c.turn("bye\r\n", "BYE\r\n")?;
+    a.hear_within(format!("{}: bye\n", c.local_addr()), PATIENCE)?;
+    a.turn("see you", "SEE YOU")?;
+    c.hear_within(format!("{}: see you\n", a.local_addr()), PATIENCE)?;
+    c.close();
+    a.close();
     Some(())
 }
