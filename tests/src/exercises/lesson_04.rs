@@ -148,8 +148,9 @@ pub(super) fn busy_limit_conversation(
 }
 
 /// A chat room: each new client says something (and is answered, so its thread has
-/// surely joined the room) before the others expect to hear from it.
-fn chat(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
+/// surely joined the room) before the others expect to hear from it. 05-broadcast
+/// holds the same conversation with lesson 05's selector server.
+pub(super) fn chat(server: &mut ServerProcess, transcript: &Transcript) -> OnScript {
     let addr = server.addr();
     let mut a = Client::connect_as(transcript, "A", addr);
     a.turn("hello", "HELLO")?;
