@@ -13,17 +13,11 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
+use crate::workspace_root;
+
 /// The book's root (where `book.toml` is).
 pub fn book_root() -> PathBuf {
     workspace_root().join("book")
-}
-
-/// The workspace's root directory.
-pub fn workspace_root() -> PathBuf {
-    // This file's crate lives in `tests/`, one level below the root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// Renders the book as HTML into `out` (created if missing). Errors are mdBook's,

@@ -42,3 +42,11 @@ use std::time::Duration;
 /// `listening on` line, a reply, a log line, its exit. Generous, because CI machines
 /// are slow and busy; a hung server still fails in seconds.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The workspace's root directory: this crate lives in `tests/`, one level below it.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or_else(|| manifest.to_path_buf(), std::path::Path::to_path_buf)
+}

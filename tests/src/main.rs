@@ -97,7 +97,7 @@ fn quiet_on_closed_pipe() {
 }
 
 fn build_book(out: Option<PathBuf>) -> ExitCode {
-    let out = out.unwrap_or_else(|| book::workspace_root().join("target").join("book"));
+    let out = out.unwrap_or_else(|| classroom::workspace_root().join("target").join("book"));
     if let Err(error) = book::build(&out) {
         eprintln!("error: the book did not build: {error}");
         return ExitCode::FAILURE;
@@ -105,7 +105,7 @@ fn build_book(out: Option<PathBuf>) -> ExitCode {
     // The book test fails on these; a reader is only warned.
     let problems = book::source_problems(
         &book::book_root().join("src"),
-        &book::workspace_root().join("lessons"),
+        &classroom::workspace_root().join("lessons"),
     )
     .into_iter()
     .chain(book::built_problems(&out));

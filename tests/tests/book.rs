@@ -9,8 +9,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use classroom::book::{
-    book_root, build, built_problems, check_include, directives, source_problems, workspace_root,
+    book_root, build, built_problems, check_include, directives, source_problems,
 };
+use classroom::workspace_root;
 
 /// A fresh directory under the system's temporary one, removed on drop.
 struct TempDir(PathBuf);

@@ -10,9 +10,9 @@
 use std::path::PathBuf;
 use std::thread;
 
-use classroom::book::workspace_root;
 use classroom::exercises::check::{self, Run};
 use classroom::exercises::{self, Code, Exercise, snapshot, verify};
+use classroom::workspace_root;
 
 /// Builds the `code` of every exercise (one cargo command) and runs every check at
 /// once; returns each exercise with its run, in course order.

@@ -50,7 +50,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+
+use classroom::workspace_root;
 
 /// Prints each class as `Class Base ...` (its MRO without `object`), in the order the
 /// module defines them, then each of its public names as `Class.name`.
@@ -568,13 +569,6 @@ fn rust_problems(markdown: &str, crate_names: &Declarations) -> Vec<String> {
 }
 
 // ---- The tests ----
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn chapter() -> String {
     let path = workspace_root().join("book/src/reference.md");

@@ -15,7 +15,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::check::{self, BuildError, Run};
 use super::progress::{self, Progress};
 use super::{Code, Exercise, all, diff, find, id_width, snapshot, starter, verify};
-use crate::book;
 
 /// How often `watch` looks at the files' modification times. Polling works on every
 /// file system (shared folders and network mounts included, where change
@@ -41,7 +40,7 @@ impl Default for Runner {
 impl Runner {
     /// A runner for this workspace, colouring only on a terminal.
     pub fn new() -> Runner {
-        let root = book::workspace_root();
+        let root = crate::workspace_root();
         Runner {
             progress_path: progress::path(&root),
             colour: diff::colour_wanted(),
