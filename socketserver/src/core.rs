@@ -5,10 +5,12 @@
 //! `__is_shut_down`). A Rust trait has no fields, so a server type holds a
 //! [`ServerCore`] and hands it out through [`SocketServer::core`](crate::SocketServer::core).
 
+use std::collections::HashSet;
 use std::io;
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use polling::{Event, Events, PollMode, Poller};
 
@@ -39,6 +41,16 @@ pub struct ServerCore<T: Transport> {
     /// Python's `server.timeout = ...` on an instance: `None` until set, so that the
     /// type's own default (its `BaseServer::timeout`) applies.
     timeout: Mutex<Option<Option<Duration>>>,
+    /// A handler's `SystemExit` on the serving thread, on its way out of the loop.
+    system_exit: Mutex<Option<io::Error>>,
+    /// The descriptors of the requests being served (connections only), so that a
+    /// shutdown past its deadline can end them; the condvar says one finished.
+    open: (Mutex<HashSet<RawFd>>, Condvar),
+    /// How long `shutdown` and `server_close` wait for open requests before ending
+    /// them. `None`: for ever, as Python's `block_on_close`.
+    shutdown_deadline: Mutex<Option<Duration>>,
+    /// The deadline passed: requests still to be served are closed unserved.
+    aborting: AtomicBool,
 }
 
 /// One recorded call of a hook: which hook, which layer's version ran, and on which
@@ -78,7 +90,8 @@ pub struct HookCall {
     /// The layer whose version ran: `"ThreadingMixIn"`.
     pub layer: &'static str,
     /// The name of the thread it ran on (the crate names its threads
-    /// `socketserver request` and `socketserver worker N`), or its id if unnamed.
+    /// request threads `Thread-N (process_request_thread)` as Python does, and pool
+    /// workers `socketserver worker N`), or its id if unnamed.
     pub thread: String,
 }
 
@@ -96,6 +109,10 @@ impl<T: Transport> ServerCore<T> {
             recording: AtomicBool::new(false),
             recorded: Mutex::new(Vec::new()),
             timeout: Mutex::new(None),
+            system_exit: Mutex::new(None),
+            open: (Mutex::new(HashSet::new()), Condvar::new()),
+            shutdown_deadline: Mutex::new(None),
+            aborting: AtomicBool::new(false),
         }
     }
 
@@ -214,15 +231,152 @@ impl<T: Transport> ServerCore<T> {
     }
 
     /// Asks the running loop to stop, wakes it, and waits until it has: the body of
-    /// Python's `shutdown()`.
+    /// Python's `shutdown()`. With a [shutdown deadline](ServerCore::set_shutdown_deadline),
+    /// a loop still busy with a request when it passes (a serial server serving a
+    /// client who stays) has its open requests ended, and stops then.
     pub(crate) fn shutdown(&self) {
         self.shutdown_request.store(true, Ordering::SeqCst);
         self.wake();
+        let deadline = self.shutdown_deadline().map(|d| Instant::now() + d);
         let (shut_down, changed) = &self.is_shut_down;
         let mut shut_down = lock(shut_down);
         while !*shut_down {
-            shut_down = changed.wait(shut_down).unwrap_or_else(|e| e.into_inner());
+            match deadline {
+                Some(deadline) if Instant::now() >= deadline => {
+                    drop(shut_down);
+                    self.abort_open_requests();
+                    shut_down = lock(&self.is_shut_down.0);
+                    while !*shut_down {
+                        shut_down = changed.wait(shut_down).unwrap_or_else(|e| e.into_inner());
+                    }
+                }
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    shut_down = changed
+                        .wait_timeout(shut_down, left)
+                        .map(|(guard, _)| guard)
+                        .unwrap_or_else(|e| e.into_inner().0);
+                }
+                None => {
+                    shut_down = changed.wait(shut_down).unwrap_or_else(|e| e.into_inner());
+                }
+            }
         }
+    }
+
+    /// Beyond Python: how long [`shutdown`](crate::BaseServer::shutdown) and a
+    /// mixin's `server_close` wait for the requests still being served before they
+    /// end them. Ending a request shuts its connection down both ways: the handler
+    /// reads end-of-file (and a write fails), so it returns, and its thread or
+    /// process ends. Requests accepted but not yet started are then closed unserved.
+    ///
+    /// `None`, the default, waits for ever, as Python's `block_on_close` does; a
+    /// client that never leaves then keeps the server from stopping. A server meant
+    /// to stop on Ctrl-C sets a deadline: the lessons take half a second.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::net::TcpStream;
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, Instant};
+    /// use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
+    /// # use std::io::{BufRead as _, Write as _};
+    /// # #[derive(Default)] struct Upper;
+    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+    /// #     type Base = socketserver::StreamRequestHandler;
+    /// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+    /// #         let mut line = Vec::new();
+    /// #         while this.rfile.read_until(b'\n', &mut line)? > 0 {
+    /// #             this.wfile.write_all(&line.to_ascii_uppercase())?;
+    /// #             line.clear();
+    /// #         }
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # fn main() -> std::io::Result<()> {
+    /// let server = Arc::new(ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?);
+    /// server.core().set_shutdown_deadline(Some(Duration::from_millis(100)));
+    ///
+    /// // A client connects, and stays: its handler waits for its next line.
+    /// let mut client = TcpStream::connect(server.server_address())?;
+    /// server.handle_request()?;
+    ///
+    /// server.server_close(); // waits 100 ms, then ends the request
+    /// let mut rest = Vec::new();
+    /// client.read_to_end(&mut rest)?; // the server closed the connection
+    /// assert!(rest.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn set_shutdown_deadline(&self, deadline: Option<Duration>) {
+        *lock(&self.shutdown_deadline) = deadline;
+    }
+
+    /// What [`set_shutdown_deadline`](ServerCore::set_shutdown_deadline) set: `None`
+    /// waits for ever.
+    pub fn shutdown_deadline(&self) -> Option<Duration> {
+        *lock(&self.shutdown_deadline)
+    }
+
+    /// Waits until no request is being served, or the
+    /// [shutdown deadline](ServerCore::set_shutdown_deadline) has passed, then ends
+    /// the requests still open. Without a deadline it returns at once (joining the
+    /// request threads is the wait, as in Python). The mixins' `server_close` call
+    /// it before joining their threads.
+    pub fn wait_for_open_requests(&self) {
+        let Some(deadline) = self.shutdown_deadline() else {
+            return;
+        };
+        let deadline = Instant::now() + deadline;
+        let (open, finished) = &self.open;
+        let mut open = lock(open);
+        while !open.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                drop(open);
+                self.abort_open_requests();
+                return;
+            }
+            open = finished
+                .wait_timeout(open, left)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+
+    /// Ends every open request: `shutdown(SHUT_RDWR)` on its connection, so its
+    /// handler reads end-of-file; requests not yet started will not be served.
+    fn abort_open_requests(&self) {
+        self.aborting.store(true, Ordering::SeqCst);
+        let open = lock(&self.open.0);
+        for &fd in open.iter() {
+            // SAFETY: `fd` is open: a request leaves this set (under this lock)
+            // before its connection is closed, so it cannot have been reused.
+            unsafe { libc::shutdown(fd, libc::SHUT_RDWR) };
+        }
+    }
+
+    /// Whether the shutdown deadline passed: requests are closed unserved.
+    pub(crate) fn aborting(&self) -> bool {
+        self.aborting.load(Ordering::SeqCst)
+    }
+
+    /// Notes a request as being served until the guard is dropped, which must happen
+    /// before the request is closed.
+    pub(crate) fn open_request(&self, fd: Option<RawFd>) -> OpenRequest<'_, T> {
+        if let Some(fd) = fd {
+            lock(&self.open.0).insert(fd);
+        }
+        OpenRequest { core: self, fd }
+    }
+
+    /// Keeps a handler's `SystemExit` for the serving loop to return.
+    pub(crate) fn raise_system_exit(&self, exit: io::Error) {
+        *lock(&self.system_exit) = Some(exit);
+    }
+
+    /// The `SystemExit` a handler raised on the serving thread, if any.
+    pub(crate) fn take_system_exit(&self) -> Option<io::Error> {
+        lock(&self.system_exit).take()
     }
 
     /// The transport layer's `server_close()` (Python's `TCPServer.server_close`):
@@ -247,6 +401,7 @@ impl<T: Transport> ServerCore<T> {
     /// finished, and clears the shutdown request, however the loop ends.
     pub(crate) fn start_serving(&self) -> Serving<'_, T> {
         *lock(&self.is_shut_down.0) = false;
+        self.aborting.store(false, Ordering::SeqCst);
         Serving(self)
     }
 
@@ -267,6 +422,22 @@ impl<T: Transport> ServerCore<T> {
             source,
             events: Events::new(),
         })
+    }
+}
+
+/// A request being served: its descriptor leaves the open set when this is dropped.
+pub(crate) struct OpenRequest<'a, T: Transport> {
+    core: &'a ServerCore<T>,
+    fd: Option<RawFd>,
+}
+
+impl<T: Transport> Drop for OpenRequest<'_, T> {
+    fn drop(&mut self) {
+        if let Some(fd) = self.fd {
+            let (open, finished) = &self.core.open;
+            lock(open).remove(&fd);
+            finished.notify_all();
+        }
     }
 }
 
@@ -301,6 +472,22 @@ impl<T: Transport> Selector<'_, T> {
             Err(error) => return Err(error),
         }
         Ok(self.events.iter().any(|event| event.key == SOCKET_KEY))
+    }
+
+    /// Stops watching the socket for `pause` (or until someone wakes us), then
+    /// watches it again: what the loop does when it cannot accept for want of a
+    /// file descriptor, instead of spinning on a socket that stays ready.
+    pub(crate) fn pause(&mut self, pause: Duration) -> io::Result<()> {
+        self.poller
+            .modify_with_mode(&self.source, Event::none(SOCKET_KEY), PollMode::Level)?;
+        self.events.clear();
+        match self.poller.wait(&mut self.events, Some(pause)) {
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+        self.poller
+            .modify_with_mode(&self.source, Event::readable(SOCKET_KEY), PollMode::Level)
     }
 }
 

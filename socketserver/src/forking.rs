@@ -82,7 +82,7 @@ pub trait ForkingMixIn: BaseServer {
         match pid {
             -1 => {
                 let error = HandlerError::Io(io::Error::last_os_error());
-                server.handle_error(&client_address, &error);
+                server.handle_error(&request, &client_address, &error);
                 server.shutdown_request(request);
             }
             0 => serve_in_child(server, request, client_address),
@@ -152,8 +152,11 @@ fn serve_in_child<S: ForkingMixIn>(
     let status = catch_unwind(AssertUnwindSafe(|| {
         let status = match server.finish_request(&request, &client_address) {
             Ok(()) => 0,
+            // Python's SystemExit in the child: not passed to handle_error, and
+            // the child's status is 1 (os._exit(status) in its finally).
+            Err(HandlerError::Io(error)) if crate::SystemExit::is(&error) => 1,
             Err(error) => {
-                server.handle_error(&client_address, &error);
+                server.handle_error(&request, &client_address, &error);
                 1
             }
         };

@@ -391,8 +391,9 @@ pub struct Stream<'a, S: SocketServer> {
     /// Python's `self.rfile`: a buffered reader (`read_line`, `read_until`, `lines`).
     pub rfile: BufReader<&'a Request<S>>,
     /// Python's `self.wfile`: unbuffered, so every write goes straight out, as
-    /// Python's default `wbufsize = 0`.
-    pub wfile: &'a Request<S>,
+    /// Python's default `wbufsize = 0`; and, as Python's, `write` sends everything
+    /// it is given before it returns (see [`SocketWriter`]).
+    pub wfile: SocketWriter<'a, Request<S>>,
     /// Who is connected.
     pub client_address: &'a Address<S>,
     /// The server, with your own fields if it is your own type.
@@ -420,7 +421,7 @@ where
         Ok(Stream {
             connection,
             rfile: BufReader::new(connection),
-            wfile: connection,
+            wfile: SocketWriter(connection),
             client_address,
             server,
         })
@@ -429,6 +430,51 @@ where
     fn finish(_this: &mut Stream<'_, S>) -> io::Result<()> {
         // `wfile` holds no buffer: there is nothing to flush.
         Ok(())
+    }
+}
+
+/// Python's `_SocketWriter`, the `wfile` of a [`StreamRequestHandler`]: a writer
+/// whose `write` is `sendall`. It returns only when every byte is sent (or an error
+/// says why not), so Python code that calls `self.wfile.write(data)` once ports
+/// as it reads: with a plain socket, `write` may send part of a large buffer (when
+/// a signal interrupts it, say) and the rest would be lost unless the caller loops.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::net::{TcpListener, TcpStream};
+/// use socketserver::SocketWriter;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let client = TcpStream::connect(listener.local_addr()?)?;
+/// let (connection, _) = listener.accept()?;
+/// let reader = std::thread::spawn(move || {
+///     let mut all = Vec::new();
+///     (&client).read_to_end(&mut all).map(|_| all.len())
+/// });
+///
+/// let mut wfile = SocketWriter(&connection);
+/// let big = vec![b'x'; 8 * 1024 * 1024];
+/// assert_eq!(wfile.write(&big)?, big.len()); // all of it, in one call
+/// drop(connection);
+/// assert_eq!(reader.join().unwrap()?, big.len());
+/// # Ok(()) }
+/// ```
+pub struct SocketWriter<'a, C>(pub &'a C);
+
+impl<C> Write for SocketWriter<'_, C>
+where
+    for<'b> &'b C: Write,
+{
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // write_all retries what a signal interrupted and sends the rest.
+        let mut socket = self.0;
+        socket.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(()) // nothing is buffered
     }
 }
 

@@ -56,6 +56,7 @@ mod inspect;
 mod pool;
 mod server;
 mod signals;
+mod system_exit;
 mod tcp;
 mod threading;
 mod transport;
@@ -75,12 +76,14 @@ pub use crate::core::{HookCall, ServerCore};
 pub use crate::forking::{Children, ForkingMixIn};
 pub use crate::handler::{
     AsDatagram, Base, BaseRequestHandler, Connection, DatagramRequestHandler, DatagramSocket,
-    DatagramState, HandlerBase, HandlerError, RequestHandler, Stream, StreamRequestHandler, This,
+    DatagramState, HandlerBase, HandlerError, RequestHandler, SocketWriter, Stream,
+    StreamRequestHandler, This,
 };
 pub use crate::inspect::{Resolution, resolution};
 pub use crate::pool::{Pool, ThreadPoolMixIn};
-pub use crate::server::{Address, BaseServer, Request, SocketServer};
+pub use crate::server::{Address, BaseServer, Request, SocketServer, defaults};
 pub use crate::signals::shutdown_on_ctrl_c;
+pub use crate::system_exit::SystemExit;
 pub use crate::tcp::{Tcp, TcpOptions};
 pub use crate::threading::{ThreadingMixIn, Threads};
 pub use crate::transport::Transport;

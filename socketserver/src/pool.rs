@@ -132,7 +132,7 @@ pub trait ThreadPoolMixIn: BaseServer {
         let running = running.get_or_insert_with(|| start_workers(server));
         if running.threads.is_empty() {
             // Not one worker could be started: serve here rather than queue forever.
-            serve_request(server, request, client_address);
+            let _exit_ends_only_this_request = serve_request(server, request, client_address);
             return;
         }
         // Cannot fail: the workers hold the receiving end until `server_close`.
@@ -141,10 +141,13 @@ pub trait ThreadPoolMixIn: BaseServer {
     // ANCHOR_END: process_request
 
     /// `super().server_close()`, then close the queue and wait for the workers,
-    /// which first serve every request already queued.
+    /// which first serve every request already queued. With a
+    /// [shutdown deadline](crate::ServerCore::set_shutdown_deadline), requests still
+    /// open when it passes are ended, and those still queued are closed unserved.
     fn server_close(server: &Self, super_server_close: fn(&Self)) {
         server.core().record_hook("server_close", "ThreadPoolMixIn");
         super_server_close(server);
+        server.core().wait_for_open_requests();
         let running = lock(&server.pool().running).take();
         if let Some(Running { queue, threads }) = running {
             drop(queue); // the workers' loops end when the queue is empty and closed
@@ -170,7 +173,8 @@ fn start_workers<S: ThreadPoolMixIn>(server: &Arc<S>) -> Running<Request<S>, Add
                 .name(format!("socketserver worker {n}"))
                 .spawn(move || {
                     for (request, client_address) in requests {
-                        serve_request(&server, request, client_address);
+                        // A SystemExit ends its request only: the worker serves on.
+                        let _ = serve_request(&server, request, client_address);
                     }
                 })
                 .ok()

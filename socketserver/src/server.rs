@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::core::ServerCore;
 use crate::handler::{self, HandlerError, RequestHandler};
+use crate::system_exit::SystemExit;
 use crate::transport::Transport;
 
 /// What a server's transport hands over as a request (Python's `request`).
@@ -197,7 +198,7 @@ pub trait BaseServer: SocketServer {
             "get_request",
             <Self::Transport as Transport>::layer_of("get_request"),
         );
-        self.core().transport().get_request()
+        defaults::get_request(self)
     }
 
     // ANCHOR: default_hooks
@@ -217,7 +218,7 @@ pub trait BaseServer: SocketServer {
     /// the same happens here, where the request still is.)
     fn process_request(self: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
         self.core().record_hook("process_request", "BaseServer");
-        serve_request(self, request, client_address);
+        defaults::process_request(self, request, client_address);
     }
     // ANCHOR_END: default_hooks
 
@@ -240,8 +241,7 @@ pub trait BaseServer: SocketServer {
             "shutdown_request",
             <Self::Transport as Transport>::layer_of("shutdown_request"),
         );
-        self.core().transport().shutdown_request(&request);
-        self.close_request(request);
+        defaults::shutdown_request(self, request);
     }
 
     /// Python's `close_request()`: release the request. Dropping it closes it.
@@ -253,15 +253,21 @@ pub trait BaseServer: SocketServer {
         drop(request);
     }
 
-    /// Python's `handle_error()`: a handler failed. The default prints what Python
-    /// prints, with the error in place of the traceback, and the server goes on.
-    fn handle_error(&self, client_address: &Address<Self>, error: &HandlerError) {
+    /// Python's `handle_error(request, client_address)`: a handler failed. The
+    /// default prints what Python prints, with the error in place of the traceback,
+    /// and the server goes on. The request is still open: an override may log what
+    /// it knows of it, or write a last word to the client.
+    ///
+    /// A handler's [`SystemExit`](crate::SystemExit) never comes here, as Python's
+    /// `SystemExit` does not.
+    fn handle_error(
+        &self,
+        request: &Request<Self>,
+        client_address: &Address<Self>,
+        error: &HandlerError,
+    ) {
         self.core().record_hook("handle_error", "BaseServer");
-        let rule = "-".repeat(40);
-        eprintln!("{rule}");
-        eprintln!("Exception occurred during processing of request from {client_address:?}");
-        eprintln!("{error}");
-        eprintln!("{rule}");
+        defaults::handle_error(self, request, client_address, error);
     }
 
     /// Python's `handle_timeout()`: [`handle_request`](BaseServer::handle_request)
@@ -282,7 +288,7 @@ pub trait BaseServer: SocketServer {
             "server_close",
             <Self::Transport as Transport>::layer_of("server_close"),
         );
-        self.core().server_close();
+        defaults::server_close(self);
     }
 
     // ---- The templates: call them, do not override them. ----
@@ -301,14 +307,29 @@ pub trait BaseServer: SocketServer {
         let core = self.core();
         core.record_hook("serve_forever", "BaseServer");
         let _serving = core.start_serving();
+        if core.shutdown_requested() {
+            // shutdown() came first (Python's flag is already set): stop before
+            // touching the socket, which server_close() may have closed since.
+            return Ok(());
+        }
         let mut selector = core.selector()?;
+        let mut out_of_descriptors = OutOfDescriptors::default();
         while !core.shutdown_requested() {
             let ready = selector.select(Some(poll_interval))?;
             if core.shutdown_requested() || core.transport().fileno().is_none() {
                 break;
             }
             if ready {
-                self.handle_request_noblock();
+                match self.handle_request_noblock() {
+                    Ok(()) => out_of_descriptors.recovered(),
+                    // No descriptor for the new connection: stop watching the socket
+                    // for a while, or the ready socket would make this loop spin.
+                    Err(error) if is_out_of_descriptors(&error) => {
+                        let pause = out_of_descriptors.failed(&error);
+                        selector.pause(pause)?;
+                    }
+                    Err(error) => return Err(error),
+                }
             }
             self.service_actions();
         }
@@ -359,8 +380,11 @@ pub trait BaseServer: SocketServer {
         loop {
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if selector.select(remaining)? {
-                self.handle_request_noblock();
-                return Ok(());
+                return match self.handle_request_noblock() {
+                    // Python ignores a failed get_request here too.
+                    Err(error) if is_out_of_descriptors(&error) => Ok(()),
+                    outcome => outcome,
+                };
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 self.handle_timeout();
@@ -372,15 +396,24 @@ pub trait BaseServer: SocketServer {
     // ANCHOR: handle_request_noblock
     /// Python's `_handle_request_noblock()`: the socket is ready; take the request,
     /// verify it, process it. A failed `get_request` (the client gave up) is ignored,
-    /// as in Python.
-    fn handle_request_noblock(self: &Arc<Self>) {
-        let Ok((request, client_address)) = self.get_request() else {
-            return;
+    /// as in Python, except running out of file descriptors, which the caller must
+    /// know of to stop watching the socket for a while. A handler's
+    /// [`SystemExit`](crate::SystemExit) on this thread comes back as the error, as
+    /// Python's exception leaves `_handle_request_noblock`.
+    fn handle_request_noblock(self: &Arc<Self>) -> io::Result<()> {
+        let (request, client_address) = match self.get_request() {
+            Ok(got) => got,
+            Err(error) if is_out_of_descriptors(&error) => return Err(error),
+            Err(_) => return Ok(()),
         };
         if self.verify_request(&request, &client_address) {
             self.process_request(request, client_address);
         } else {
             self.shutdown_request(request);
+        }
+        match self.core().take_system_exit() {
+            Some(exit) => Err(exit),
+            None => Ok(()),
         }
     }
     // ANCHOR_END: handle_request_noblock
@@ -438,14 +471,168 @@ pub trait BaseServer: SocketServer {
 /// handler failed, then `shutdown_request`, all late-bound. It is the body of
 /// `BaseServer.process_request`, and of what a mixin's thread runs
 /// (`ThreadingMixIn.process_request_thread`).
+///
+/// A handler's [`SystemExit`](crate::SystemExit) skips `handle_error` and is
+/// returned, for the caller to raise (the serving thread) or drop (a request thread).
 pub(crate) fn serve_request<S: BaseServer>(
     server: &Arc<S>,
     request: Request<S>,
     client_address: Address<S>,
-) {
-    if let Err(error) = server.finish_request(&request, &client_address) {
-        server.handle_error(&client_address, &error);
+) -> Option<io::Error> {
+    let core = server.core();
+    let _open = core.open_request(<S::Transport as Transport>::request_fd(&request));
+    let mut exit = None;
+    if core.aborting() {
+        // Past the shutdown deadline: close the request unserved.
+    } else if let Err(error) = server.finish_request(&request, &client_address) {
+        match error {
+            HandlerError::Io(error) if SystemExit::is(&error) => exit = Some(error),
+            error => server.handle_error(&request, &client_address, &error),
+        }
     }
+    drop(_open); // before the request closes, so its descriptor is never reused
     server.shutdown_request(request);
+    exit
 }
 // ANCHOR_END: serve_request
+
+/// Is this `accept` failure "out of file descriptors" (EMFILE for the process,
+/// ENFILE for the system)? Then the listening socket stays ready, and retrying at
+/// once would spin.
+pub(crate) fn is_out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+/// The out-of-descriptors state of a `serve_forever` loop: how long to stop
+/// watching the socket, doubling while it lasts, and one log line per burst.
+#[derive(Default)]
+struct OutOfDescriptors {
+    /// Failed accepts in this burst (0: not out of descriptors).
+    failures: u32,
+}
+
+impl OutOfDescriptors {
+    const FIRST_PAUSE: Duration = Duration::from_millis(10);
+    const LONGEST_PAUSE: Duration = Duration::from_millis(500);
+
+    fn failed(&mut self, error: &io::Error) -> Duration {
+        if self.failures == 0 {
+            eprintln!(
+                "socketserver: cannot accept a connection: {error}; \
+                 pausing accept until a descriptor frees (open connections are still served)"
+            );
+        }
+        self.failures = self.failures.saturating_add(1);
+        let doubled = Self::FIRST_PAUSE.saturating_mul(1 << self.failures.min(16));
+        doubled.min(Self::LONGEST_PAUSE)
+    }
+
+    fn recovered(&mut self) {
+        if self.failures > 0 {
+            eprintln!(
+                "socketserver: accepting again after {} paused attempts",
+                self.failures
+            );
+            self.failures = 0;
+        }
+    }
+}
+
+/// Python's `super()` for the hooks of [`BaseServer`]: the default body of each one,
+/// to call from an override that extends it rather than replaces it.
+///
+/// Python:
+///
+/// ```python
+/// class Counted(TCPServer):
+///     def shutdown_request(self, request):
+///         self.open -= 1
+///         super().shutdown_request(request)
+/// ```
+///
+/// Rust, in `impl BaseServer for Counted`:
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use socketserver::{BaseServer, Request, ServerCore, SocketServer, Tcp, defaults};
+/// # #[derive(Default)] struct Quiet;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Quiet {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, _this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> { Ok(()) }
+/// # }
+///
+/// struct Counted {
+///     core: ServerCore<Tcp>,
+///     open: AtomicUsize,
+/// }
+/// # impl SocketServer for Counted {
+/// #     type Transport = Tcp;
+/// #     fn core(&self) -> &ServerCore<Tcp> { &self.core }
+/// # }
+///
+/// impl BaseServer for Counted {
+///     type Handler = Quiet;
+///
+///     fn shutdown_request(&self, request: Request<Self>) {
+///         self.open.fetch_sub(1, Ordering::SeqCst);
+///         defaults::shutdown_request(self, request); // super().shutdown_request(request)
+///     }
+/// }
+/// ```
+///
+/// For a hook a mixin provides, `super()` is the mixin's function:
+/// `ThreadingMixIn::process_request(self, request, client_address)`.
+pub mod defaults {
+    use std::io;
+    use std::sync::Arc;
+
+    use super::{Address, BaseServer, Request, serve_request};
+    use crate::handler::HandlerError;
+    use crate::transport::Transport;
+
+    /// `BaseServer.process_request`: serve the request here and now
+    /// (`finish_request`, `handle_error` on failure, `shutdown_request`).
+    pub fn process_request<S: BaseServer>(
+        server: &Arc<S>,
+        request: Request<S>,
+        client_address: Address<S>,
+    ) {
+        if let Some(exit) = serve_request(server, request, client_address) {
+            // On the serving thread: the SystemExit leaves the loop, as in Python.
+            server.core().raise_system_exit(exit);
+        }
+    }
+
+    /// `TCPServer.shutdown_request` (or the transport's): end the conversation, then
+    /// `close_request`.
+    pub fn shutdown_request<S: BaseServer>(server: &S, request: Request<S>) {
+        server.core().transport().shutdown_request(&request);
+        server.close_request(request);
+    }
+
+    /// `BaseServer.handle_error`: print the error between two rules, as Python
+    /// prints the traceback.
+    pub fn handle_error<S: BaseServer>(
+        _server: &S,
+        _request: &Request<S>,
+        client_address: &Address<S>,
+        error: &HandlerError,
+    ) {
+        let rule = "-".repeat(40);
+        eprintln!("{rule}");
+        eprintln!("Exception occurred during processing of request from {client_address:?}");
+        eprintln!("{error}");
+        eprintln!("{rule}");
+    }
+
+    /// The transport's `server_close` (Python's `TCPServer.server_close`): close the
+    /// socket. A mixin's `server_close` calls it as its `super()`.
+    pub fn server_close<S: BaseServer>(server: &S) {
+        server.core().server_close();
+    }
+
+    /// The transport's `get_request`.
+    pub fn get_request<S: BaseServer>(server: &S) -> io::Result<(Request<S>, Address<S>)> {
+        server.core().transport().get_request()
+    }
+}

@@ -240,6 +240,10 @@ impl Transport for Tcp {
     fn server_address(&self) -> SocketAddr {
         *lock(&self.server_address)
     }
+
+    fn request_fd(request: &TcpStream) -> Option<RawFd> {
+        Some(request.as_raw_fd())
+    }
 }
 
 fn wrong_state(what: &str, state: &TcpState) -> io::Error {

@@ -12,7 +12,8 @@
 //! [`BaseServer`], never an ambiguous pick between two traits. And `super()` is
 //! spelled out: the composed type passes the next layer's `server_close`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 
 use crate::handler::HandlerError;
@@ -40,6 +41,8 @@ pub struct Threads {
     /// request thread to finish.
     pub block_on_close: bool,
     running: Mutex<Vec<JoinHandle<()>>>,
+    /// The number of the last request thread started, for its name.
+    started: AtomicUsize,
 }
 
 impl Default for Threads {
@@ -57,6 +60,7 @@ impl Threads {
             daemon_threads: false,
             block_on_close: true,
             running: Mutex::new(Vec::new()),
+            started: AtomicUsize::new(0),
         }
     }
 
@@ -79,6 +83,14 @@ impl Threads {
         if self.block_on_close && !self.daemon_threads {
             running.push(handle);
         }
+    }
+
+    /// The name of the next request thread: Python's `Thread-N
+    /// (process_request_thread)`, numbered per server from 1, so logs, panics and
+    /// debuggers tell two requests apart.
+    fn next_name(&self) -> String {
+        let n = self.started.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("Thread-{n} (process_request_thread)")
     }
 
     /// Python's `_Threads.join`: wait for every remembered thread. A thread never
@@ -141,7 +153,8 @@ impl Threads {
 ///     type Handler = Fragile;
 ///
 ///     // Ours:
-///     fn handle_error(&self, _client_address: &Address<Self>, error: &HandlerError) {
+///     fn handle_error(&self, _request: &Request<Self>, _client_address: &Address<Self>,
+///                     error: &HandlerError) {
 ///         self.errors.lock().unwrap().push(error.to_string());
 ///     }
 ///
@@ -194,33 +207,54 @@ pub trait ThreadingMixIn: BaseServer {
         server
             .core()
             .record_hook("process_request", "ThreadingMixIn");
+        // The request goes to the thread once it exists, so that if no thread can be
+        // started it is still here for handle_error and shutdown_request (Python's
+        // exception from Thread.start reaches _handle_request_noblock, which calls both).
+        let (hand_over, handed) = mpsc::sync_channel::<(Request<Self>, Address<Self>)>(1);
         let for_thread = Arc::clone(server);
-        let address = client_address.clone();
         let spawned = thread::Builder::new()
-            .name("socketserver request".to_string())
-            .spawn(move || Self::process_request_thread(&for_thread, request, client_address));
+            .name(server.threads().next_name())
+            .spawn(move || {
+                if let Ok((request, client_address)) = handed.recv() {
+                    Self::process_request_thread(&for_thread, request, client_address);
+                }
+            });
         match spawned {
-            Ok(handle) => server.threads().add(handle),
-            // No thread: the request (moved into the closure) is dropped, which closes it.
-            Err(error) => server.handle_error(&address, &HandlerError::Io(error)),
+            Ok(handle) => {
+                // Cannot fail: the thread holds the receiver until it has received.
+                let _ = hand_over.send((request, client_address));
+                server.threads().add(handle);
+            }
+            Err(error) => {
+                server.handle_error(&request, &client_address, &HandlerError::Io(error));
+                server.shutdown_request(request);
+            }
         }
     }
 
-    /// `ThreadingMixIn.process_request_thread`: what the request's thread runs.
+    /// `ThreadingMixIn.process_request_thread`: what the request's thread runs. A
+    /// handler's [`SystemExit`](crate::SystemExit) ends this thread only, as
+    /// Python's does.
     fn process_request_thread(
         server: &Arc<Self>,
         request: Request<Self>,
         client_address: Address<Self>,
     ) {
-        serve_request(server, request, client_address);
+        let _exit_ends_only_this_thread = serve_request(server, request, client_address);
     }
 
     /// `ThreadingMixIn.server_close`: `super().server_close()`, then wait for the
     /// request threads (unless they are daemon threads or `block_on_close` is off).
+    /// With a [shutdown deadline](crate::ServerCore::set_shutdown_deadline), requests
+    /// still open when it passes are ended first.
     fn server_close(server: &Self, super_server_close: fn(&Self)) {
         server.core().record_hook("server_close", "ThreadingMixIn");
         super_server_close(server);
-        server.threads().join();
+        let threads = server.threads();
+        if threads.block_on_close && !threads.daemon_threads {
+            server.core().wait_for_open_requests();
+        }
+        threads.join();
     }
 }
 // ANCHOR_END: mixin

@@ -78,6 +78,13 @@ pub trait Transport: Send + Sync + 'static {
 
     /// The address the server is bound to (Python's `server_address`).
     fn server_address(&self) -> Self::Address;
+
+    /// The descriptor of a connection-like request, so that a shutdown past its
+    /// deadline can end it (`shutdown(SHUT_RDWR)`: the handler reads end-of-file).
+    /// `None`, the default, for requests that are not connections (datagrams).
+    fn request_fd(_request: &Self::Request) -> Option<RawFd> {
+        None
+    }
 }
 
 /// Locks a mutex whose data stays valid even if a holder panicked (every change under

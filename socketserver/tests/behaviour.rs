@@ -116,7 +116,12 @@ impl BaseServer for Guarded {
         !self.refuse.load(Ordering::SeqCst)
     }
 
-    fn handle_error(&self, _client_address: &Address<Self>, error: &HandlerError) {
+    fn handle_error(
+        &self,
+        _request: &Request<Self>,
+        _client_address: &Address<Self>,
+        error: &HandlerError,
+    ) {
         self.errors.lock().unwrap().push(error.to_string());
     }
 

@@ -92,7 +92,9 @@ fn record_one_request<S: BaseServer>(server: S) -> Vec<HookCall> {
 fn render(calls: &[HookCall]) -> String {
     let label = |thread: &str| -> String {
         match thread {
-            "socketserver request" => "a request's thread (ThreadingMixIn)".into(),
+            request if request.ends_with(" (process_request_thread)") => {
+                "a request's thread (ThreadingMixIn)".into()
+            }
             worker if worker.starts_with("socketserver worker") => {
                 "a worker thread (ThreadPoolMixIn)".into()
             }
@@ -167,7 +169,7 @@ fn threading_tcp_server_hands_the_request_to_a_new_thread() {
     );
     assert!(!serving.contains(&"handle"), "{serving:?}");
     assert_eq!(
-        hooks_on(&calls, "socketserver request"),
+        hooks_on(&calls, "Thread-1 (process_request_thread)"),
         [
             "finish_request",
             "setup",
