@@ -5,6 +5,16 @@
 //! Python's `UnixStreamServer` is `TCPServer` with another address family, and
 //! `UnixDatagramServer` is `UDPServer` with another: the MRO keeps every method of
 //! those classes. As in Python, closing the server does not remove its socket file.
+//!
+//! The address is a path, or on Linux a name in the abstract namespace: a path that
+//! starts with a NUL byte, as Python's `"\0name"`, which no file stands for. Both
+//! transports bind through socket2's `SockAddr::unix`, which takes either (std's
+//! `bind` refuses the NUL). A client's address is std's
+//! `std::os::unix::net::SocketAddr`: a path, an abstract name
+//! (`std::os::linux::net::SocketAddrExt`), or unnamed, for a client that never bound
+//! its socket, where Python says `None`. A datagram from an unnamed client is served
+//! like any other; only the reply has nowhere to go, and that error reaches
+//! `handle_error`, as Python's `sendto(data, None)` raises there.
 
 use std::io;
 use std::net::Shutdown;
@@ -14,6 +24,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, SockAddr, SockRef, Socket, Type};
+
+#[cfg(target_os = "android")]
+use std::os::android::net::SocketAddrExt as _;
+#[cfg(target_os = "linux")]
+use std::os::linux::net::SocketAddrExt as _;
 
 use crate::composed::{Serial, Threading, constructors};
 use crate::transport::{Transport, lock, recv_datagram};
@@ -180,16 +195,23 @@ pub struct UnixDatagramTransport {
     server_address: SocketAddr,
     max_packet_size: usize,
     socket: Mutex<Option<Arc<UnixDatagram>>>,
+    /// The client address of a sender that never bound its socket (Python's `None`).
+    unnamed: SocketAddr,
 }
 
 impl UnixDatagramTransport {
     /// Binds to `path`: Python's `UnixDatagramServer(path, Handler)`.
     pub fn bind(path: impl AsRef<Path>, options: UnixOptions) -> io::Result<UnixDatagramTransport> {
-        let socket = UnixDatagram::bind(path)?;
+        // Through socket2, as the stream server: std's `UnixDatagram::bind` refuses a
+        // path that starts with a NUL byte, Python's abstract name "\0name".
+        let socket = Socket::new(Domain::UNIX, Type::DGRAM, None)?;
+        socket.bind(&SockAddr::unix(path)?)?;
+        let socket: UnixDatagram = socket.into();
         Ok(UnixDatagramTransport {
             server_address: socket.local_addr()?,
             max_packet_size: options.max_packet_size,
             socket: Mutex::new(Some(Arc::new(socket))),
+            unnamed: UnixDatagram::unbound()?.local_addr()?,
         })
     }
 
@@ -215,9 +237,7 @@ impl Transport for UnixDatagramTransport {
     fn get_request(&self) -> io::Result<(Datagram<UnixDatagram>, SocketAddr)> {
         let socket = self.socket()?;
         let (data, from) = recv_datagram(SockRef::from(&*socket), self.max_packet_size)?;
-        let client_address = from
-            .as_unix()
-            .ok_or_else(|| io::Error::other("a datagram from a non-Unix address"))?;
+        let client_address = std_address(&from).unwrap_or_else(|| self.unnamed.clone());
         Ok((Datagram { data, socket }, client_address))
     }
 
@@ -238,6 +258,22 @@ impl Transport for UnixDatagramTransport {
     fn server_address(&self) -> SocketAddr {
         self.server_address.clone()
     }
+}
+
+/// std's `SocketAddr` for an address the kernel gave: a path, or (Linux) an abstract
+/// name; `None` for an unnamed one (a client that never bound its socket: Python's
+/// `None`). What std cannot hold comes out `None` too (a path of the full 108 bytes,
+/// with no terminating NUL, which Linux allows): the datagram is still handled, as
+/// an unnamed client's, rather than dropped unseen.
+fn std_address(address: &SockAddr) -> Option<SocketAddr> {
+    if let Some(path) = address.as_pathname() {
+        return SocketAddr::from_pathname(path).ok();
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(name) = address.as_abstract_namespace() {
+        return SocketAddr::from_abstract_name(name).ok();
+    }
+    None
 }
 
 constructors!(
@@ -316,8 +352,11 @@ pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
 /// Python's `UnixDatagramServer`.
 /// MRO: `UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
 ///
-/// The client must bind its own socket to a path, or the server has no address to
-/// answer to:
+/// A client binds its own socket to a path (or, on Linux, an abstract name) to get
+/// an answer. One that does not is still served, with an unnamed address (Python's
+/// `None`); the reply then fails, and [`handle_error`](crate::BaseServer::handle_error)
+/// reports "the client's socket is unbound: no address to answer to", as Python's
+/// reports the `TypeError` of `sendto(data, None)`. The server goes on.
 ///
 /// ```
 /// use std::os::unix::net::UnixDatagram;
