@@ -19,7 +19,7 @@ use classroom::TIMEOUT;
 use socketserver::{
     Address, BaseServer, DatagramRequestHandler, DatagramState, HandlerError, RequestHandler,
     ServerCore, SocketServer, Stream, StreamRequestHandler, ThreadingUnixDatagramServer,
-    ThreadingUnixStreamServer, UnixDatagramServer, UnixDatagramTransport, UnixOptions,
+    ThreadingUnixStreamServer, Transport, UnixDatagramServer, UnixDatagramTransport, UnixOptions,
     UnixStreamServer, UnixStreamTransport,
 };
 
@@ -311,4 +311,129 @@ fn a_stream_server_binds_an_abstract_name() {
     serve_then_stop(server, || {
         talk_stream_on(UnixStream::connect_addr(&address).unwrap())
     });
+}
+
+/// CPython 3.11, `UnixStreamServer(path, Handler, bind_and_activate=False)`: the
+/// socket exists but no file is at `path` yet, and `server.socket.setsockopt(...)`
+/// (here `SO_SNDBUF`, which the connections it accepts inherit) applies before
+/// binding; `server_bind()` makes the file, but a client's `connect` is refused
+/// (`[Errno 111] Connection refused`) until `server_activate()` listens.
+#[test]
+fn unix_stream_bind_and_activate_false_binds_then_listens() {
+    let dir = TempDir::new();
+    let path = dir.0.join("stream");
+    let transport = UnixStreamTransport::new(&path, UnixOptions::default()).unwrap();
+    assert!(transport.fileno().is_some());
+    assert!(!path.exists());
+    assert_eq!(
+        transport.server_address().as_pathname(),
+        Some(path.as_path())
+    );
+    transport
+        .socket()
+        .unwrap()
+        .set_send_buffer_size(65536)
+        .unwrap();
+    transport.server_bind().unwrap();
+    assert!(path.exists());
+    let refused = UnixStream::connect(&path).unwrap_err();
+    assert_eq!(refused.kind(), io::ErrorKind::ConnectionRefused);
+    transport.server_activate().unwrap();
+    assert!(transport.socket().unwrap().send_buffer_size().unwrap() >= 65536);
+    serve_then_stop(
+        UnixStreamServer::<UpperLines>::from_transport(transport),
+        || talk_stream(&path),
+    );
+}
+
+/// The stream transport's steps out of order are errors, as TCP's. CPython 3.11,
+/// with `bind_and_activate=False`: `server_activate()` before `server_bind()` fails
+/// (`[Errno 22] Invalid argument`), a second `server_bind()` too (`[Errno 98]
+/// Address already in use`: the file is there), and so does `server_bind()` after
+/// `server_close()` (`[Errno 9] Bad file descriptor`); a second
+/// `server_activate()` passes (`listen` again), where here, as for TCP, it is an
+/// error. Here each error names the step and where the socket is.
+#[test]
+fn unix_stream_steps_out_of_order_are_errors() {
+    let dir = TempDir::new();
+    let transport = UnixStreamTransport::new(dir.0.join("stream"), UnixOptions::default()).unwrap();
+    let error = transport.server_activate().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "server_activate: the server socket is created but not bound"
+    );
+    transport.server_bind().unwrap();
+    let error = transport.server_bind().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "server_bind: the server socket is bound but not listening"
+    );
+    transport.server_activate().unwrap();
+    let error = transport.server_activate().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "server_activate: the server socket is already listening"
+    );
+    transport.server_close();
+    assert!(transport.fileno().is_none());
+    assert!(transport.socket().is_err());
+    let error = transport.server_bind().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "server_bind: the server socket is closed"
+    );
+}
+
+/// CPython 3.11, `UnixDatagramServer(path, Handler, bind_and_activate=False)`: no
+/// file at `path` until `server_bind()`; `server.socket` can be set up before
+/// (here `SO_RCVBUF`); `server_activate()` does nothing (`UDPServer`'s `pass`), and
+/// the server answers.
+#[test]
+fn unix_datagram_bind_and_activate_false_binds_then_serves() {
+    let dir = TempDir::new();
+    let path = dir.0.join("datagram");
+    let transport = UnixDatagramTransport::new(&path, UnixOptions::default()).unwrap();
+    assert!(transport.fileno().is_some());
+    assert!(!path.exists());
+    assert_eq!(
+        transport.server_address().as_pathname(),
+        Some(path.as_path())
+    );
+    let socket = transport.socket().unwrap();
+    socket2::SockRef::from(&*socket)
+        .set_recv_buffer_size(65536)
+        .unwrap();
+    transport.server_bind().unwrap();
+    assert!(path.exists());
+    transport.server_activate().unwrap();
+    let error = transport.server_bind().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "server_bind: the server socket is already activated"
+    );
+    let buffer = socket2::SockRef::from(&*transport.socket().unwrap())
+        .recv_buffer_size()
+        .unwrap();
+    assert!(buffer >= 65536, "{buffer}");
+    serve_then_stop(
+        UnixDatagramServer::<UpperPacket>::from_transport(transport),
+        || talk_datagram(&dir.0, &path),
+    );
+}
+
+/// An empty path: CPython 3.11's `UnixDatagramServer("", Handler,
+/// bind_and_activate=False).server_address` is `''` until `server_bind()`, then a
+/// name the kernel chose in the abstract namespace (`b"\x00f87b7"`): Linux
+/// autobinds a socket bound to no name. `UnixStreamServer("", Handler)` likewise
+/// (`b"\x0075ea6"`). The transport learns the name on `server_bind`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn an_empty_path_binds_to_a_name_the_kernel_chooses() {
+    let transport = UnixDatagramTransport::new("", UnixOptions::default()).unwrap();
+    assert!(transport.server_address().is_unnamed());
+    transport.server_bind().unwrap();
+    let name = transport.server_address();
+    assert!(name.as_abstract_name().is_some(), "{name:?}");
+    let stream = UnixStreamTransport::bind("", UnixOptions::default()).unwrap();
+    assert!(stream.server_address().as_abstract_name().is_some());
 }
