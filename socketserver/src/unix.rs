@@ -1,6 +1,7 @@
 //! The Unix-domain servers: `UnixStreamServer`, `UnixDatagramServer` and their
-//! threading variants. Python defines them only `if hasattr(socket, 'AF_UNIX')`;
-//! here they exist only `#[cfg(unix)]`.
+//! threading and forking variants. Python defines them only
+//! `if hasattr(socket, 'AF_UNIX')` (the forking ones, new in Python 3.12, also
+//! `if hasattr(os, "fork")`); here they exist only `#[cfg(unix)]`.
 //!
 //! Python's `UnixStreamServer` is `TCPServer` with another address family, and
 //! `UnixDatagramServer` is `UDPServer` with another: the MRO keeps every method of
@@ -36,7 +37,7 @@ use std::os::android::net::SocketAddrExt as _;
 #[cfg(target_os = "linux")]
 use std::os::linux::net::SocketAddrExt as _;
 
-use crate::composed::{Serial, Threading, constructors};
+use crate::composed::{Forking, Serial, Threading, constructors};
 use crate::transport::{Transport, lock, recv_datagram};
 use crate::udp::{Datagram, DatagramLife};
 
@@ -705,3 +706,55 @@ pub type UnixDatagramServer<H> = Serial<UnixDatagramTransport, H>;
 ///
 /// Serving: as [`UnixDatagramServer`], with each request on its own thread.
 pub type ThreadingUnixDatagramServer<H> = Threading<UnixDatagramTransport, H>;
+
+/// Python's `ForkingUnixStreamServer` (new in Python 3.12): a child process per
+/// connection.
+/// MRO: `ForkingUnixStreamServer -> ForkingMixIn -> UnixStreamServer -> TCPServer -> BaseServer`.
+///
+/// ```
+/// use socketserver::{resolution, ForkingUnixStreamServer};
+/// # use std::io::{BufRead as _, Write as _};
+/// # #[derive(Default)] struct Upper;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
+/// #     type Base = socketserver::StreamRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #         let mut line = Vec::new();
+/// #         this.rfile.read_until(b'\n', &mut line)?;
+/// #         this.wfile.write_all(&line.to_ascii_uppercase())
+/// #     }
+/// # }
+/// let forking = resolution::<ForkingUnixStreamServer<Upper>>();
+/// assert_eq!(
+///     forking.mro,
+///     ["ForkingUnixStreamServer", "ForkingMixIn", "UnixStreamServer", "TCPServer", "BaseServer"]
+/// );
+/// assert_eq!(forking.provider("process_request"), Some("ForkingMixIn"));
+/// assert_eq!(forking.provider("get_request"), Some("TCPServer"));
+/// ```
+///
+/// Serving: as [`UnixStreamServer`], with each request in a child process; fork only
+/// from a process with one thread (see [`ForkingMixIn`](crate::ForkingMixIn)).
+pub type ForkingUnixStreamServer<H> = Forking<UnixStreamTransport, H>;
+
+/// Python's `ForkingUnixDatagramServer` (new in Python 3.12): a child process per
+/// datagram.
+/// MRO: `ForkingUnixDatagramServer -> ForkingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
+///
+/// ```
+/// use socketserver::{resolution, ForkingUnixDatagramServer};
+/// # #[derive(Default)] struct Shout;
+/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixDatagramTransport>> socketserver::RequestHandler<S> for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// #         this.wfile = this.packet.to_ascii_uppercase();
+/// #         Ok(())
+/// #     }
+/// # }
+/// let forking = resolution::<ForkingUnixDatagramServer<Shout>>();
+/// assert_eq!(forking.mro[..3], ["ForkingUnixDatagramServer", "ForkingMixIn", "UnixDatagramServer"]);
+/// assert_eq!(forking.provider("get_request"), Some("UDPServer"));
+/// assert_eq!(forking.provider("server_close"), Some("ForkingMixIn"));
+/// ```
+///
+/// Serving: as [`UnixDatagramServer`], with each datagram in a child process.
+pub type ForkingUnixDatagramServer<H> = Forking<UnixDatagramTransport, H>;

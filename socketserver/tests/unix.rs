@@ -437,3 +437,62 @@ fn an_empty_path_binds_to_a_name_the_kernel_chooses() {
     let stream = UnixStreamTransport::bind("", UnixOptions::default()).unwrap();
     assert!(stream.server_address().as_abstract_name().is_some());
 }
+
+/// Python 3.12 adds, `if hasattr(os, "fork")`:
+///
+/// ```python
+/// class ForkingUnixStreamServer(ForkingMixIn, UnixStreamServer): pass
+/// class ForkingUnixDatagramServer(ForkingMixIn, UnixDatagramServer): pass
+/// ```
+///
+/// The tables are what `socketserver/python/mro.py`'s `table()` prints for those
+/// two class statements run on CPython 3.11 (which lacks the names, so
+/// `tests/inspect.rs`, which asks CPython by name, cannot check them).
+#[test]
+fn forking_unix_servers_resolve_as_python_3_12s() {
+    use socketserver::{ForkingUnixDatagramServer, ForkingUnixStreamServer, resolution};
+    let stream = "\
+ForkingUnixStreamServer.__mro__: ForkingUnixStreamServer -> ForkingMixIn -> UnixStreamServer -> TCPServer -> BaseServer
+
+hook               provided by
+serve_forever      BaseServer
+handle_request     BaseServer
+get_request        TCPServer
+verify_request     BaseServer
+process_request    ForkingMixIn
+finish_request     BaseServer
+shutdown_request   TCPServer
+close_request      TCPServer
+handle_error       BaseServer
+handle_timeout     ForkingMixIn
+service_actions    ForkingMixIn
+server_close       ForkingMixIn
+shutdown           BaseServer
+";
+    let datagram = "\
+ForkingUnixDatagramServer.__mro__: ForkingUnixDatagramServer -> ForkingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer
+
+hook               provided by
+serve_forever      BaseServer
+handle_request     BaseServer
+get_request        UDPServer
+verify_request     BaseServer
+process_request    ForkingMixIn
+finish_request     BaseServer
+shutdown_request   UDPServer
+close_request      UDPServer
+handle_error       BaseServer
+handle_timeout     ForkingMixIn
+service_actions    ForkingMixIn
+server_close       ForkingMixIn
+shutdown           BaseServer
+";
+    assert_eq!(
+        resolution::<ForkingUnixStreamServer<UpperLines>>().to_string(),
+        stream
+    );
+    assert_eq!(
+        resolution::<ForkingUnixDatagramServer<UpperPacket>>().to_string(),
+        datagram
+    );
+}
