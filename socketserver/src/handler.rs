@@ -546,18 +546,43 @@ impl DatagramSocket for UdpSocket {
     }
 }
 
+/// A Unix datagram socket answers a client bound to a path, or (Linux) to an abstract
+/// name. A client that never bound its socket has no address: the reply is an error
+/// that says so, and it reaches the server's `handle_error`, as Python's
+/// `sendto(data, None)` raises `TypeError` there.
+///
+/// ```
+/// use std::os::unix::net::UnixDatagram;
+/// use socketserver::DatagramSocket;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let (server_socket, _) = UnixDatagram::pair()?;
+/// let unbound = UnixDatagram::unbound()?.local_addr()?; // an unnamed address
+/// let error = DatagramSocket::send_to(&server_socket, b"pong", &unbound).unwrap_err();
+/// assert_eq!(error.to_string(), "the client's socket is unbound: no address to answer to");
+/// # Ok(()) }
+/// ```
 #[cfg(unix)]
 impl DatagramSocket for std::os::unix::net::UnixDatagram {
     type Address = std::os::unix::net::SocketAddr;
     fn send_to(&self, data: &[u8], to: &Self::Address) -> io::Result<usize> {
-        // A client that never bound its socket has no address to answer to.
-        let path = to.as_pathname().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the client's socket has no path",
-            )
-        })?;
-        std::os::unix::net::UnixDatagram::send_to(self, data, path)
+        if let Some(path) = to.as_pathname() {
+            return std::os::unix::net::UnixDatagram::send_to(self, data, path);
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            #[cfg(target_os = "android")]
+            use std::os::android::net::SocketAddrExt as _;
+            #[cfg(target_os = "linux")]
+            use std::os::linux::net::SocketAddrExt as _;
+            if to.as_abstract_name().is_some() {
+                return self.send_to_addr(data, to);
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the client's socket is unbound: no address to answer to",
+        ))
     }
 }
 

@@ -90,6 +90,7 @@ pub use crate::transport::Transport;
 pub use crate::udp::{Datagram, Udp, UdpOptions};
 #[cfg(unix)]
 pub use crate::unix::{
-    ThreadingUnixDatagramServer, ThreadingUnixStreamServer, UnixDatagramServer,
-    UnixDatagramTransport, UnixOptions, UnixStreamServer, UnixStreamTransport,
+    ForkingUnixDatagramServer, ForkingUnixStreamServer, ThreadingUnixDatagramServer,
+    ThreadingUnixStreamServer, UnixDatagramServer, UnixDatagramTransport, UnixOptions,
+    UnixStreamServer, UnixStreamTransport,
 };

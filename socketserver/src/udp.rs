@@ -5,6 +5,14 @@
 //! can answer on the same socket with `sendto`. Python's `UDPServer` is a subclass
 //! of `TCPServer` that replaces what differs (`get_request`, `server_activate`,
 //! `shutdown_request`, `close_request`) and keeps `server_close`.
+//!
+//! It keeps `TCPServer.__init__` too, and with it `bind_and_activate=False`: create
+//! the socket, set it up through `server.socket`, then `server_bind()` and
+//! `server_activate()`. [`Udp::new`], [`Udp::server_bind`] and
+//! [`Udp::server_activate`] are those steps, as [`Tcp`](crate::Tcp)'s are; the
+//! difference is that a datagram socket never listens, so `server_activate` has
+//! nothing to do (Python's is `pass`) and a bound socket already serves. The Unix
+//! datagram transport goes through the same steps (`DatagramLife`).
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
@@ -109,8 +117,106 @@ impl Default for UdpOptions {
     }
 }
 
-/// `UDPServer`'s socket.
+/// A datagram server's socket through its life: created, bound, activated, closed.
+///
+/// Shaped as [`Tcp`](crate::Tcp)'s, with one difference: a datagram socket never
+/// listens. It receives from the moment it is bound, so it serves once bound,
+/// activated or not, as in Python, whose `UDPServer.server_activate` is `pass`.
+/// Each step out of order is an error naming the step and where the socket is.
 #[derive(Debug)]
+pub(crate) enum DatagramLife<T> {
+    Created(Arc<T>),
+    Bound(Arc<T>),
+    Activated(Arc<T>),
+    Closed,
+}
+
+impl<T> DatagramLife<T> {
+    /// The socket at any step but closed: Python's `server.socket`.
+    pub(crate) fn socket(&self) -> io::Result<Arc<T>> {
+        match self {
+            DatagramLife::Created(socket)
+            | DatagramLife::Bound(socket)
+            | DatagramLife::Activated(socket) => Ok(Arc::clone(socket)),
+            DatagramLife::Closed => Err(self.wrong_state("socket")),
+        }
+    }
+
+    /// The socket to take a request off, for `what`: bound, activated or not.
+    pub(crate) fn serving(&self, what: &str) -> io::Result<Arc<T>> {
+        match self {
+            DatagramLife::Bound(socket) | DatagramLife::Activated(socket) => Ok(Arc::clone(socket)),
+            DatagramLife::Created(_) | DatagramLife::Closed => Err(self.wrong_state(what)),
+        }
+    }
+
+    /// `server_bind`: `bind` the created socket, and it is bound.
+    pub(crate) fn bind(&mut self, bind: impl FnOnce(&T) -> io::Result<()>) -> io::Result<()> {
+        let DatagramLife::Created(socket) = &*self else {
+            return Err(self.wrong_state("server_bind"));
+        };
+        let socket = Arc::clone(socket);
+        bind(&socket)?;
+        *self = DatagramLife::Bound(socket);
+        Ok(())
+    }
+
+    /// `server_activate`: nothing to do on the socket (Python's `pass`); the step is
+    /// noted, so that a forgotten `server_bind` is an error rather than a server
+    /// that never hears anything.
+    pub(crate) fn activate(&mut self) -> io::Result<()> {
+        let DatagramLife::Bound(socket) = &*self else {
+            return Err(self.wrong_state("server_activate"));
+        };
+        *self = DatagramLife::Activated(Arc::clone(socket));
+        Ok(())
+    }
+
+    /// `server_close`: drop the server's handle. Requests still being handled hold
+    /// their own, so the socket closes when the last of them is done.
+    pub(crate) fn close(&mut self) {
+        *self = DatagramLife::Closed;
+    }
+
+    fn wrong_state(&self, what: &str) -> io::Error {
+        let now = match self {
+            DatagramLife::Created(_) => "created but not bound",
+            DatagramLife::Bound(_) => "bound but not activated",
+            DatagramLife::Activated(_) => "already activated",
+            DatagramLife::Closed => "closed",
+        };
+        io::Error::other(format!("{what}: the server socket is {now}"))
+    }
+}
+
+impl<T: AsRawFd> DatagramLife<T> {
+    /// Python's `fileno()`: the socket's descriptor, while it is open.
+    pub(crate) fn fileno(&self) -> Option<RawFd> {
+        self.socket().ok().map(|socket| socket.as_raw_fd())
+    }
+}
+
+/// `UDPServer`'s socket: IPv4 or IPv6, created, bound and activated as Python does.
+#[derive(Debug)]
+/// Its life, step by step, as [`Tcp`](crate::Tcp)'s (the composed servers' `new`
+/// does all three):
+///
+/// ```
+/// use socketserver::{Transport, Udp, UdpOptions};
+///
+/// # fn main() -> std::io::Result<()> {
+/// let transport = Udp::new("127.0.0.1:0", UdpOptions::default())?;
+/// assert!(transport.fileno().is_some()); // Python's fileno(): the socket exists
+/// transport.server_bind()?;
+/// assert_ne!(transport.server_address().port(), 0); // the port the system chose
+/// transport.server_activate()?; // nothing to do for a datagram socket: Python's `pass`
+/// transport.server_close();
+/// assert!(transport.fileno().is_none());
+/// # Ok(()) }
+/// ```
+///
+/// Or in one call, with the servers' constructors:
+///
 /// ```
 /// use socketserver::{SocketServer, Udp, UDPServer, UdpOptions};
 /// # #[derive(Default)] struct Shout;
@@ -128,40 +234,76 @@ impl Default for UdpOptions {
 /// # Ok(()) }
 /// ```
 pub struct Udp {
-    server_address: SocketAddr,
+    server_address: Mutex<SocketAddr>,
     options: UdpOptions,
-    socket: Mutex<Option<Arc<UdpSocket>>>,
+    life: Mutex<DatagramLife<UdpSocket>>,
 }
 
 impl Udp {
-    /// Creates and binds the socket: Python's `UDPServer(address, Handler)`.
-    /// (`server_activate` does nothing for UDP: there is no `listen`.)
-    pub fn bind(address: impl ToSocketAddrs, options: UdpOptions) -> io::Result<Udp> {
+    /// Creates the socket for `address` (the first address it resolves to) without
+    /// binding it: Python's `UDPServer(address, Handler, bind_and_activate=False)`.
+    /// Call [`server_bind`](Udp::server_bind) and
+    /// [`server_activate`](Udp::server_activate) next.
+    pub fn new(address: impl ToSocketAddrs, options: UdpOptions) -> io::Result<Udp> {
         let address = first_address(address)?;
         let socket = Socket::new(
             Domain::for_address(address),
             Type::DGRAM,
             Some(Protocol::UDP),
         )?;
-        if options.allow_reuse_address {
-            socket.set_reuse_address(true)?;
-        }
-        if options.allow_reuse_port {
-            socket.set_reuse_port(true)?;
-        }
-        socket.bind(&address.into())?;
-        let socket: UdpSocket = socket.into();
         Ok(Udp {
-            server_address: socket.local_addr()?,
+            server_address: Mutex::new(address),
             options,
-            socket: Mutex::new(Some(Arc::new(socket))),
+            life: Mutex::new(DatagramLife::Created(Arc::new(socket.into()))),
         })
+    }
+
+    /// Python's `server_bind()`: apply the reuse options, bind, and learn the real
+    /// address (port 0 becomes the port the system chose). The socket receives from
+    /// now on.
+    pub fn server_bind(&self) -> io::Result<()> {
+        lock(&self.life).bind(|socket| {
+            let socket = SockRef::from(socket);
+            if self.options.allow_reuse_address {
+                socket.set_reuse_address(true)?;
+            }
+            if self.options.allow_reuse_port {
+                socket.set_reuse_port(true)?;
+            }
+            let mut server_address = lock(&self.server_address);
+            socket.bind(&(*server_address).into())?;
+            if let Some(bound) = socket.local_addr()?.as_socket() {
+                *server_address = bound;
+            }
+            Ok(())
+        })
+    }
+
+    /// Python's `server_activate()`, which `UDPServer` defines as `pass`: a datagram
+    /// socket has no `listen`. Only the step is checked and noted (an error before
+    /// [`server_bind`](Udp::server_bind), where Python's `pass` lets it by). A server
+    /// bound but not activated serves all the same, as Python's does.
+    pub fn server_activate(&self) -> io::Result<()> {
+        lock(&self.life).activate()
+    }
+
+    /// Creates, binds and activates the socket: Python's `UDPServer(address,
+    /// Handler)`, what the servers' `new` and `with_options` call. On failure the
+    /// socket is closed (dropped), as Python's `server_close()` in its `except:`.
+    pub fn bind(address: impl ToSocketAddrs, options: UdpOptions) -> io::Result<Udp> {
+        let transport = Udp::new(address, options)?;
+        transport.server_bind()?;
+        transport.server_activate()?;
+        Ok(transport)
     }
 
     /// Python's `server.socket`: the server's socket itself, shared (every datagram
     /// request holds it too, to answer on). For options `UdpOptions` does not cover,
     /// use the standard library's methods (`set_broadcast`) or socket2's
-    /// (`SockRef::from(&*socket)`). An error once the server is closed.
+    /// (`SockRef::from(&*socket)`). Works at every step: between
+    /// [`new`](Udp::new) and [`server_bind`](Udp::server_bind) for what must be set
+    /// before binding, and on a running server through
+    /// `server.core().transport().socket()`. An error once the server is closed.
     ///
     /// ```
     /// use socketserver::{SocketServer, Udp, UDPServer, UdpOptions};
@@ -176,12 +318,15 @@ impl Udp {
     /// // Python: server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     /// server.core().transport().socket()?.set_broadcast(true)?;
     /// assert!(server.core().transport().socket()?.broadcast()?);
+    ///
+    /// // Before binding, with Python's bind_and_activate=False:
+    /// let transport = Udp::new("127.0.0.1:0", UdpOptions::default())?;
+    /// socket2::SockRef::from(&*transport.socket()?).set_reuse_address(true)?;
+    /// transport.server_bind()?;
     /// # Ok(()) }
     /// ```
     pub fn socket(&self) -> io::Result<Arc<UdpSocket>> {
-        lock(&self.socket)
-            .clone()
-            .ok_or_else(|| io::Error::other("the server socket is closed"))
+        lock(&self.life).socket()
     }
 }
 
@@ -199,7 +344,7 @@ impl Transport for Udp {
     ];
 
     fn get_request(&self) -> io::Result<(Datagram, SocketAddr)> {
-        let socket = self.socket()?;
+        let socket = lock(&self.life).serving("get_request")?;
         let (data, from) = recv_datagram(SockRef::from(&*socket), self.options.max_packet_size)?;
         let client_address = from
             .as_socket()
@@ -212,19 +357,23 @@ impl Transport for Udp {
     }
 
     fn server_close(&self) {
-        *lock(&self.socket) = None;
+        lock(&self.life).close();
     }
 
     fn fileno(&self) -> Option<RawFd> {
-        lock(&self.socket).as_ref().map(|socket| socket.as_raw_fd())
+        lock(&self.life).fileno()
     }
 
     fn poll_source(&self) -> io::Result<OwnedFd> {
-        self.socket()?.as_fd().try_clone_to_owned()
+        lock(&self.life)
+            .serving("serve")?
+            .as_fd()
+            .try_clone_to_owned()
     }
 
+    /// With the real port once bound (port 0 becomes the port the system chose).
     fn server_address(&self) -> SocketAddr {
-        self.server_address
+        *lock(&self.server_address)
     }
 }
 

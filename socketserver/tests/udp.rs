@@ -9,9 +9,10 @@ use std::thread;
 use std::time::Duration;
 
 use classroom::TIMEOUT;
+use socket2::SockRef;
 use socketserver::{
     Base, BaseRequestHandler, BaseServer, DatagramRequestHandler, DatagramState, RequestHandler,
-    SocketServer, ThreadingUDPServer, UDPServer, Udp, UdpOptions,
+    SocketServer, ThreadingUDPServer, Transport, UDPServer, Udp, UdpOptions,
 };
 
 /// Python's DatagramRequestHandler subclass: read the packet from rfile, write the
@@ -131,4 +132,82 @@ fn a_panicking_datagram_handler_does_not_stop_the_server() {
             assert_eq!(ask(&socket, address, b"after"), b"AFTER");
         },
     );
+}
+
+/// CPython 3.11, `UDPServer(address, Handler, bind_and_activate=False)`: the socket
+/// exists (`fileno()`) but is not bound (`getsockname()` is `('0.0.0.0', 0)`), so an
+/// option that must come before `bind` can be set on `server.socket`; then
+/// `server_bind()` and `server_activate()`, and it serves. Here: two servers share
+/// a port because each sets `SO_REUSEADDR` through `socket()` before binding.
+#[test]
+fn udp_bind_and_activate_false_lets_options_be_set_before_binding() {
+    let reusable = |address: std::net::SocketAddr| {
+        let transport = Udp::new(address, UdpOptions::default()).unwrap();
+        assert!(transport.fileno().is_some());
+        SockRef::from(&*transport.socket().unwrap())
+            .set_reuse_address(true)
+            .unwrap();
+        transport.server_bind().unwrap();
+        transport.server_activate().unwrap();
+        transport
+    };
+    let first = reusable("127.0.0.1:0".parse().unwrap());
+    let address = first.server_address();
+    assert_ne!(address.port(), 0);
+    let second = reusable(address); // the same port: SO_REUSEADDR was set in time
+    assert_eq!(second.server_address(), address);
+    drop(second);
+    serve_then_stop(
+        UDPServer::<UpperDatagram>::from_transport(first),
+        |served| {
+            assert_eq!(served, address);
+            assert_eq!(ask(&client(), address, b"reused"), b"REUSED");
+        },
+    );
+}
+
+/// CPython 3.11: `UDPServer.server_activate` is `pass`, so a server that was only
+/// `server_bind()`-ed serves (a datagram socket receives once bound). A second
+/// `server_bind()` fails (`OSError: [Errno 22] Invalid argument`), and so does one
+/// after `server_close()` (`[Errno 9] Bad file descriptor`). Here each step out of
+/// order is an error that names the step and where the socket is; activating
+/// before binding is one too (Python lets that no-op pass).
+#[test]
+fn udp_steps_out_of_order_are_errors_and_a_bound_socket_serves() {
+    let transport = Udp::new("127.0.0.1:0", UdpOptions::default()).unwrap();
+    let error = transport.server_activate().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "server_activate: the server socket is created but not bound"
+    );
+    transport.server_bind().unwrap();
+    let error = transport.server_bind().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "server_bind: the server socket is bound but not activated"
+    );
+    // Not activated: it serves all the same, as Python's does.
+    let server = Arc::new(UDPServer::<UpperDatagram>::from_transport(transport));
+    let socket = client();
+    socket.send_to(b"bound", server.server_address()).unwrap();
+    server.handle_request().unwrap();
+    let mut reply = [0; 16];
+    let received = socket.recv(&mut reply).unwrap();
+    assert_eq!(&reply[..received], b"BOUND");
+
+    let transport = server.core().transport();
+    transport.server_activate().unwrap();
+    let error = transport.server_activate().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "server_activate: the server socket is already activated"
+    );
+    server.server_close();
+    let error = transport.server_bind().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "server_bind: the server socket is closed"
+    );
+    assert!(transport.socket().is_err());
+    assert!(transport.fileno().is_none());
 }
