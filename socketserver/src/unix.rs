@@ -325,6 +325,10 @@ impl Transport for UnixStreamTransport {
     fn server_address(&self) -> SocketAddr {
         lock(&self.server_address).clone()
     }
+
+    fn request_fd(request: &UnixStream) -> Option<RawFd> {
+        Some(request.as_raw_fd())
+    }
 }
 
 /// `UnixDatagramServer`'s socket: a Unix datagram socket at a path (or, on Linux, an

@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 
 use classroom::TIMEOUT;
 use socketserver::{
-    Address, BaseServer, DatagramRequestHandler, DatagramState, HandlerError, RequestHandler,
-    ServerCore, SocketServer, Stream, StreamRequestHandler, ThreadingUnixDatagramServer,
-    ThreadingUnixStreamServer, Transport, UnixDatagramServer, UnixDatagramTransport, UnixOptions,
-    UnixStreamServer, UnixStreamTransport,
+    Address, BaseServer, DatagramRequestHandler, DatagramState, HandlerError, Request,
+    RequestHandler, ServerCore, SocketServer, Stream, StreamRequestHandler,
+    ThreadingUnixDatagramServer, ThreadingUnixStreamServer, Transport, UnixDatagramServer,
+    UnixDatagramTransport, UnixOptions, UnixStreamServer, UnixStreamTransport,
 };
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -197,7 +197,12 @@ impl SocketServer for Recording {
 impl BaseServer for Recording {
     type Handler = RecordingUpper;
 
-    fn handle_error(&self, client_address: &Address<Self>, error: &HandlerError) {
+    fn handle_error(
+        &self,
+        _request: &Request<Self>,
+        client_address: &Address<Self>,
+        error: &HandlerError,
+    ) {
         let noted = (client_address.clone(), error.to_string());
         self.errors.lock().unwrap().push(noted);
     }
