@@ -43,9 +43,10 @@ pub struct ServerCore<T: Transport> {
     timeout: Mutex<Option<Option<Duration>>>,
     /// A handler's `SystemExit` on the serving thread, on its way out of the loop.
     system_exit: Mutex<Option<io::Error>>,
-    /// The descriptors of the requests being served (connections only), so that a
-    /// shutdown past its deadline can end them; the condvar says one finished.
-    open: (Mutex<HashSet<RawFd>>, Condvar),
+    /// The requests accepted and not yet finished, and the descriptors of those
+    /// being served, so that a shutdown past its deadline can end them; the condvar
+    /// says one finished.
+    open: (Mutex<OpenRequests>, Condvar),
     /// How long `shutdown` and `server_close` wait for open requests before ending
     /// them. `None`: for ever, as Python's `block_on_close`.
     shutdown_deadline: Mutex<Option<Duration>>,
@@ -110,7 +111,7 @@ impl<T: Transport> ServerCore<T> {
             recorded: Mutex::new(Vec::new()),
             timeout: Mutex::new(None),
             system_exit: Mutex::new(None),
-            open: (Mutex::new(HashSet::new()), Condvar::new()),
+            open: (Mutex::new(OpenRequests::default()), Condvar::new()),
             shutdown_deadline: Mutex::new(None),
             aborting: AtomicBool::new(false),
         }
@@ -317,7 +318,7 @@ impl<T: Transport> ServerCore<T> {
         *lock(&self.shutdown_deadline)
     }
 
-    /// Waits until no request is being served, or the
+    /// Waits until every request accepted so far is finished, or the
     /// [shutdown deadline](ServerCore::set_shutdown_deadline) has passed, then ends
     /// the requests still open. Without a deadline it returns at once (joining the
     /// request threads is the wait, as in Python). The mixins' `server_close` call
@@ -329,7 +330,7 @@ impl<T: Transport> ServerCore<T> {
         let deadline = Instant::now() + deadline;
         let (open, finished) = &self.open;
         let mut open = lock(open);
-        while !open.is_empty() {
+        while open.in_flight > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 drop(open);
@@ -346,27 +347,43 @@ impl<T: Transport> ServerCore<T> {
     /// Ends every open request: `shutdown(SHUT_RDWR)` on its connection, so its
     /// handler reads end-of-file; requests not yet started will not be served.
     fn abort_open_requests(&self) {
-        self.aborting.store(true, Ordering::SeqCst);
         let open = lock(&self.open.0);
-        for &fd in open.iter() {
+        // Under the lock, so a request that registers after this sees it (and is
+        // closed unserved), and one that registered before is shut down here.
+        self.aborting.store(true, Ordering::SeqCst);
+        for &fd in open.serving.iter() {
             // SAFETY: `fd` is open: a request leaves this set (under this lock)
             // before its connection is closed, so it cannot have been reused.
             unsafe { libc::shutdown(fd, libc::SHUT_RDWR) };
         }
     }
 
-    /// Whether the shutdown deadline passed: requests are closed unserved.
-    pub(crate) fn aborting(&self) -> bool {
-        self.aborting.load(Ordering::SeqCst)
+    /// Counts a request in from the moment it is accepted (on the serving thread,
+    /// before a mixin hands it to a thread that may not have started yet), so that
+    /// [`wait_for_open_requests`](ServerCore::wait_for_open_requests) waits for it.
+    pub(crate) fn request_accepted(&self) {
+        lock(&self.open.0).in_flight += 1;
     }
 
-    /// Notes a request as being served until the guard is dropped, which must happen
-    /// before the request is closed.
-    pub(crate) fn open_request(&self, fd: Option<RawFd>) -> OpenRequest<'_, T> {
+    /// Counts a request out that finished without being served here (refused, or
+    /// handed to a child process).
+    pub(crate) fn request_done(&self) {
+        let (open, finished) = &self.open;
+        let mut open = lock(open);
+        open.in_flight = open.in_flight.saturating_sub(1);
+        finished.notify_all();
+    }
+
+    /// Notes a request as being served until the guard is dropped (which counts it
+    /// out), and says whether to serve it: not past the shutdown deadline. The
+    /// guard must be dropped before the request is closed.
+    pub(crate) fn open_request(&self, fd: Option<RawFd>) -> (OpenRequest<'_, T>, bool) {
+        let mut open = lock(&self.open.0);
         if let Some(fd) = fd {
-            lock(&self.open.0).insert(fd);
+            open.serving.insert(fd);
         }
-        OpenRequest { core: self, fd }
+        let serve = !self.aborting.load(Ordering::SeqCst);
+        (OpenRequest { core: self, fd }, serve)
     }
 
     /// Keeps a handler's `SystemExit` for the serving loop to return.
@@ -425,7 +442,19 @@ impl<T: Transport> ServerCore<T> {
     }
 }
 
-/// A request being served: its descriptor leaves the open set when this is dropped.
+/// The requests a server has accepted and not finished: what a shutdown deadline
+/// waits for, and what it ends when it passes.
+#[derive(Default)]
+struct OpenRequests {
+    /// Accepted and not yet finished, wherever they are (queued for a worker, on a
+    /// thread that has not started yet, being served).
+    in_flight: usize,
+    /// The descriptors of the connections being served right now.
+    serving: HashSet<RawFd>,
+}
+
+/// A request being served: its descriptor leaves the open set, and the request is
+/// counted out, when this is dropped.
 pub(crate) struct OpenRequest<'a, T: Transport> {
     core: &'a ServerCore<T>,
     fd: Option<RawFd>,
@@ -433,11 +462,13 @@ pub(crate) struct OpenRequest<'a, T: Transport> {
 
 impl<T: Transport> Drop for OpenRequest<'_, T> {
     fn drop(&mut self) {
+        let (open, finished) = &self.core.open;
+        let mut open = lock(open);
         if let Some(fd) = self.fd {
-            let (open, finished) = &self.core.open;
-            lock(open).remove(&fd);
-            finished.notify_all();
+            open.serving.remove(&fd);
         }
+        open.in_flight = open.in_flight.saturating_sub(1);
+        finished.notify_all();
     }
 }
 

@@ -84,12 +84,15 @@ pub trait ForkingMixIn: BaseServer {
                 let error = HandlerError::Io(io::Error::last_os_error());
                 server.handle_error(&request, &client_address, &error);
                 server.shutdown_request(request);
+                server.core().request_done();
             }
             0 => serve_in_child(server, request, client_address),
             child => {
                 lock(&server.children().active).insert(child);
-                // The child has its own copy of the connection; close ours.
+                // The child has its own copy of the connection; close ours. The
+                // child's life is counted in `children`, not with the threads'.
                 server.close_request(request);
+                server.core().request_done();
             }
         }
     }

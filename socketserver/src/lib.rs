@@ -84,7 +84,7 @@ pub use crate::pool::{Pool, ThreadPoolMixIn};
 pub use crate::server::{Address, BaseServer, Request, SocketServer, defaults};
 pub use crate::signals::shutdown_on_ctrl_c;
 pub use crate::system_exit::SystemExit;
-pub use crate::tcp::{Tcp, TcpOptions};
+pub use crate::tcp::{SOMAXCONN, Tcp, TcpOptions};
 pub use crate::threading::{ThreadingMixIn, Threads};
 pub use crate::transport::Transport;
 pub use crate::udp::{Datagram, Udp, UdpOptions};

@@ -407,6 +407,8 @@ pub trait BaseServer: SocketServer {
             Err(_) => return Ok(()),
         };
         if self.verify_request(&request, &client_address) {
+            // Counted in until it is served, wherever process_request sends it.
+            self.core().request_accepted();
             self.process_request(request, client_address);
         } else {
             self.shutdown_request(request);
@@ -480,9 +482,9 @@ pub(crate) fn serve_request<S: BaseServer>(
     client_address: Address<S>,
 ) -> Option<io::Error> {
     let core = server.core();
-    let _open = core.open_request(<S::Transport as Transport>::request_fd(&request));
+    let (open, serve) = core.open_request(<S::Transport as Transport>::request_fd(&request));
     let mut exit = None;
-    if core.aborting() {
+    if !serve {
         // Past the shutdown deadline: close the request unserved.
     } else if let Err(error) = server.finish_request(&request, &client_address) {
         match error {
@@ -490,7 +492,7 @@ pub(crate) fn serve_request<S: BaseServer>(
             error => server.handle_error(&request, &client_address, &error),
         }
     }
-    drop(_open); // before the request closes, so its descriptor is never reused
+    drop(open); // before the request closes, so its descriptor is never reused
     server.shutdown_request(request);
     exit
 }

@@ -228,6 +228,7 @@ pub trait ThreadingMixIn: BaseServer {
             Err(error) => {
                 server.handle_error(&request, &client_address, &HandlerError::Io(error));
                 server.shutdown_request(request);
+                server.core().request_done();
             }
         }
     }

@@ -66,7 +66,10 @@ use crate::udp::{Datagram, DatagramLife};
 /// # Ok(()) }
 /// ```
 pub struct UnixOptions {
-    /// `request_queue_size` (stream servers): the `listen()` backlog. Default 5.
+    /// `request_queue_size` (stream servers): the `listen()` backlog. Python's
+    /// default is 5; ours is the system's maximum, [`SOMAXCONN`](crate::SOMAXCONN),
+    /// for the reason [`TcpOptions::request_queue_size`](crate::TcpOptions::request_queue_size)
+    /// gives.
     pub request_queue_size: i32,
     /// `max_packet_size` (datagram servers): the most one request reads. Default 8192.
     pub max_packet_size: usize,
@@ -75,7 +78,7 @@ pub struct UnixOptions {
 impl Default for UnixOptions {
     fn default() -> UnixOptions {
         UnixOptions {
-            request_queue_size: 5,
+            request_queue_size: crate::SOMAXCONN,
             max_packet_size: 8192,
         }
     }
