@@ -9,7 +9,7 @@
 //! | `listen` (socket, bind, listen)       | `TCPServer::new` (`server_bind`, `server_activate`) |
 //! | the connection loop, `serve_forever`  | `BaseServer::serve_forever`                      |
 //! | `thread::spawn` per client            | `ThreadingMixIn::process_request`                |
-//! | closing connections, joining threads  | `server_close` (`block_on_close`)                |
+//! | closing connections, joining threads  | `server_close` (`block_on_close`, with a deadline) |
 //! | the Ctrl-C knock on our own door      | `shutdown_on_ctrl_c` (shutdown wakes the loop)   |
 //! | the communication loop                | [`Upper::handle`], the only part we write        |
 //!
@@ -55,6 +55,10 @@ pub enum Mode {
     /// `ThreadPoolTCPServer`: a fixed pool of threads (no Python counterpart).
     Pool,
 }
+
+/// How long, after Ctrl-C, the clients still connected are served before their
+/// connections are shut down: lesson 04 closed them at once.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(500);
 
 // ANCHOR: max_line
 /// The longest piece of a line read at once. A longer line is answered in pieces, so
@@ -124,6 +128,9 @@ pub fn serve(mode: Mode, address: &Address) -> io::Result<()> {
 /// Python's `with server: server.serve_forever()`, for any of the four servers.
 fn run<S: BaseServer<Transport = Tcp>>(server: S, mode: Mode) -> io::Result<()> {
     let server = socketserver::closing(server); // server_close() when it is dropped
+    // Beyond Python: clients still connected at Ctrl-C get half a second, then
+    // their connections are shut down (Python's server_close would wait for ever).
+    server.core().set_shutdown_deadline(Some(SHUTDOWN_DEADLINE));
     if mode != Mode::Forking {
         // Forking needs a process with one thread, and the Ctrl-C handler is a
         // thread: in forking mode, Ctrl-C simply ends the server and its children.
@@ -137,7 +144,7 @@ fn run<S: BaseServer<Transport = Tcp>>(server: S, mode: Mode) -> io::Result<()> 
     );
     println!("    {}", client_command(address));
     server.serve_forever(Duration::from_millis(500))?;
-    println!("shutting down: server_close() waits for the clients still connected");
+    println!("shutting down: clients still connected get half a second to finish");
     drop(server);
     println!("bye");
     Ok(())

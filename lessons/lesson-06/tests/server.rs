@@ -165,19 +165,26 @@ fn a_silent_client_does_not_hold_up_anyone() {
     insta::assert_snapshot!(transcript.render());
 }
 
+/// Ctrl-C with a client connected: serve_forever returns, and server_close gives
+/// the client its half second (the shutdown deadline), then shuts its connection
+/// down, so the server exits instead of waiting for ever (Python's block_on_close).
 #[test]
-fn ctrl_c_waits_for_connected_clients_then_exits() {
-    let mut server = start_server("threading");
-    let transcript = Transcript::new(&server);
-    let mut client = Client::connect(&transcript, server.addr());
-    assert_eq!(client.say("before\n"), "BEFORE\n");
-    server.interrupt();
-    // serve_forever has returned; server_close waits for our thread (block_on_close).
-    server.wait_for_line("shutting down");
-    assert_eq!(client.say("still served\n"), "STILL SERVED\n");
-    client.close();
-    assert!(server.wait_for_exit().success());
-    assert_eq!(server.stdout().last().map(String::as_str), Some("bye"));
+fn ctrl_c_with_a_client_connected_ends_its_connection_and_exits() {
+    for mode in ["threading", "pool", "serial"] {
+        let mut server = start_server(mode);
+        let transcript = Transcript::new(&server);
+        let mut client = Client::connect(&transcript, server.addr());
+        assert_eq!(client.say("before\n"), "BEFORE\n", "--mode {mode}");
+        server.interrupt();
+        client.expect_closed();
+        assert!(server.wait_for_exit().success(), "--mode {mode}");
+        let log = server.stdout();
+        assert_eq!(log.last().map(String::as_str), Some("bye"), "--mode {mode}");
+        assert!(
+            log.iter().any(|line| line.ends_with(" closed")),
+            "--mode {mode}: the handler did not end its loop: {log:?}"
+        );
+    }
 }
 
 #[test]

@@ -316,13 +316,18 @@ pub fn serve(protocol: Protocol, address: &Address) -> io::Result<()> {
 /// Python's `with server: server.serve_forever()`.
 fn run<S: BaseServer<Transport = Tcp>>(server: S, protocol: Protocol) -> io::Result<()> {
     let server = socketserver::closing(server); // server_close() when it is dropped
+    // Clients still connected at Ctrl-C get half a second, then their connections
+    // are shut down (Python's server_close would wait for ever).
+    server
+        .core()
+        .set_shutdown_deadline(Some(Duration::from_millis(500)));
     socketserver::shutdown_on_ctrl_c(&server)?;
     let address = server.server_address();
     println!("listening on {address}");
     println!("lesson 08: {}. Talk to me:", describe(protocol));
     println!("    {}", client_command(address, protocol));
     server.serve_forever(Duration::from_millis(500))?;
-    println!("shutting down: server_close() waits for the clients still connected");
+    println!("shutting down: clients still connected get half a second to finish");
     drop(server);
     println!("bye");
     Ok(())
