@@ -368,10 +368,17 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadPoolMixIn for Pooled<T, H> {
 /// # fn main() -> std::io::Result<()> {
 /// let mut server = ForkingTCPServer::<Upper>::new("127.0.0.1:8888")?;
 /// server.children_mut().max_children = 8; // at most 8 requests at once
+/// server.children_mut().shutdown_deadline = Some(Duration::from_secs(5));
 /// let server = Arc::new(server);
-/// server.serve_forever(Duration::from_millis(500))?;
+/// socketserver::shutdown_forking_on_ctrl_c(&server)?; // a signal handler, no thread
+/// server.serve_forever(Duration::from_millis(500))?; // returns on Ctrl-C or SIGTERM
+/// server.server_close(); // waits for the children, at most 5 s, then ends them
 /// # Ok(()) }
 /// ```
+///
+/// Beyond Python, stopping leaves nothing behind: a child closes its copy of the
+/// listening socket before it serves, and `server_close` ends the children still
+/// serving at the [shutdown deadline](crate::Children::shutdown_deadline).
 pub struct Forking<T: Transport, H> {
     core: ServerCore<T>,
     children: Children,
@@ -389,7 +396,8 @@ impl<T: Transport, H> Forking<T, H> {
         }
     }
 
-    /// The forking state, to set `max_children` or `block_on_close` before serving.
+    /// The forking state, to set `max_children`, `block_on_close` or
+    /// `shutdown_deadline` before serving.
     pub fn children_mut(&mut self) -> &mut Children {
         &mut self.children
     }

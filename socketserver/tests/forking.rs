@@ -257,6 +257,7 @@ fn serving_one_idle_client(deadline: &str) -> (ServerProcess, Client, u32) {
     let server = ServerProcess::start(command);
     let mut client = Client::connect(&server);
     assert_eq!(client.say("hello"), "HELLO");
+    server.wait_for_line("child ");
     let child = serving_children(&server)[0];
     assert_ne!(child, server.pid());
     (server, client, child)
@@ -342,6 +343,7 @@ fn a_child_holds_no_listening_socket() {
     let server = forking_server();
     let mut client = Client::connect(&server);
     assert_eq!(client.say("hello"), "HELLO");
+    server.wait_for_line("child ");
     let _orphans = KillOrphans(serving_children(&server));
     send_signal(server.pid(), "KILL");
     assert!(
@@ -351,4 +353,54 @@ fn a_child_holds_no_listening_socket() {
         server.addr()
     );
     assert_eq!(client.say("orphaned"), "ORPHANED");
+}
+
+/// A second signal while `server_close` waits for the children cuts the wait short:
+/// with a deadline of a minute, the idle child is terminated at once.
+#[test]
+fn a_second_signal_ends_the_wait_for_the_children() {
+    let (mut server, mut client, child) = serving_one_idle_client("60");
+    let _orphans = KillOrphans(vec![child]);
+    send_signal(server.pid(), "INT");
+    server.wait_for_line("shutting down");
+    send_signal(server.pid(), "INT");
+    let end = client.read_line();
+    assert!(matches!(&end, Ok(line) if line.is_empty()), "{end:?}");
+    assert!(server.wait_for_exit().success());
+    assert_eq!(server.stdout().last().map(String::as_str), Some("bye"));
+    assert!(gone_within_timeout(&[child]));
+}
+
+/// Children do not inherit the parent's stop-signal handler: SIGTERM sent to a child
+/// ends it (its client sees end-of-file) and the parent goes on serving.
+#[test]
+fn a_child_has_the_default_signal_dispositions() {
+    let (server, mut client, child) = serving_one_idle_client("1");
+    let _orphans = KillOrphans(vec![child]);
+    send_signal(child, "TERM");
+    let end = client.read_line();
+    assert!(
+        matches!(&end, Ok(line) if line.is_empty()),
+        "SIGTERM did not end the child: {end:?}"
+    );
+    wait_until_childless(server.pid());
+    let mut next = Client::connect(&server);
+    assert_eq!(next.say("still serving"), "STILL SERVING");
+}
+
+/// The datagram server stops on SIGTERM too.
+#[test]
+fn forking_udp_stops_cleanly_on_sigterm() {
+    let mut command = example("forking");
+    command.arg("--udp");
+    let mut server = ServerProcess::start(command);
+    let transcript = Transcript::new(&server);
+    let mut a = UdpClient::bind_as(&transcript, "A", server.addr());
+    assert_eq!(a.say("hello"), "HELLO");
+    send_signal(server.pid(), "TERM");
+    assert!(server.wait_for_exit().success());
+    assert_eq!(server.stdout().last().map(String::as_str), Some("bye"));
+    let children = serving_children(&server);
+    let _orphans = KillOrphans(children.clone());
+    assert!(gone_within_timeout(&children));
 }
