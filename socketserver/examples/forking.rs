@@ -3,11 +3,15 @@
 //! `ForkingUDPServer`: every datagram is served by a child. The crate's forking
 //! tests drive it.
 //!
-//!     cargo run -p socketserver --example forking -- [--udp] [--port PORT]
+//!     cargo run -p socketserver --example forking -- [--udp] [--port PORT] [--deadline SECS]
 //!
-//! It stays single-threaded (no Ctrl-C handler thread) because it forks: Ctrl-C
-//! simply ends it. A line `panic` makes the child's handler panic, to show that the
-//! parent reports it and goes on.
+//! Ctrl-C (SIGINT) or SIGTERM stops it cleanly: `serve_forever` returns, and
+//! `server_close` waits for the children still serving, at most `--deadline` seconds
+//! (5 by default), then terminates them and reaps them; it prints `bye` and exits
+//! with success. It stays single-threaded, because it forks: the signals are caught
+//! by `shutdown_forking_on_ctrl_c`'s signal handler, not by a handler thread as
+//! `shutdown_on_ctrl_c`'s. A line `panic` makes the child's handler panic, to show
+//! that the parent reports it and goes on.
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -15,8 +19,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use socketserver::{
-    BaseServer, DatagramRequestHandler, DatagramState, ForkingTCPServer, ForkingUDPServer,
-    RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, Udp,
+    BaseServer, DatagramRequestHandler, DatagramState, Forking, ForkingMixIn, ForkingTCPServer,
+    ForkingUDPServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, Transport,
+    Udp,
 };
 
 #[derive(Default)]
@@ -72,10 +77,24 @@ fn main() -> ExitCode {
         .and_then(|i| args.get(i + 1))
         .map_or("8888", String::as_str);
     let address = format!("127.0.0.1:{port}");
+    let deadline = match args.iter().position(|arg| arg == "--deadline") {
+        None => Duration::from_secs(5),
+        Some(i) => match args
+            .get(i + 1)
+            .and_then(|secs| secs.parse::<f64>().ok())
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        {
+            Some(deadline) => deadline,
+            None => {
+                eprintln!("error: --deadline takes a number of seconds");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let served = if args.iter().any(|arg| arg == "--udp") {
-        ForkingUDPServer::<UpperDatagram>::new(address).and_then(|server| serve(&Arc::new(server)))
+        ForkingUDPServer::<UpperDatagram>::new(address).and_then(|server| serve(server, deadline))
     } else {
-        ForkingTCPServer::<Upper>::new(address).and_then(|server| serve(&Arc::new(server)))
+        ForkingTCPServer::<Upper>::new(address).and_then(|server| serve(server, deadline))
     };
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,10 +105,28 @@ fn main() -> ExitCode {
     }
 }
 
-/// Announces the server and serves until the process is killed.
-fn serve<S: BaseServer>(server: &Arc<S>) -> io::Result<()> {
+/// Announces the server and serves until SIGINT or SIGTERM; then closes it, giving
+/// the children still serving at most `deadline` to finish.
+fn serve<T, H>(server: Forking<T, H>, deadline: Duration) -> io::Result<()>
+where
+    T: Transport,
+    H: RequestHandler<Forking<T, H>>,
+{
+    let server = Arc::new(server);
+    server.core().set_shutdown_deadline(Some(deadline));
+    // A signal handler that only sets a flag: no thread, so forking stays safe.
+    socketserver::shutdown_forking_on_ctrl_c(&server)?;
     println!("listening on {:?}", server.server_address());
     println!("parent {}", std::process::id());
     // A short poll interval: children are reaped on every turn of the loop.
-    server.serve_forever(Duration::from_millis(50))
+    server.serve_forever(Duration::from_millis(50))?;
+    println!(
+        "shutting down: waiting for {} child(ren), at most {deadline:?}",
+        server.children().active()
+    );
+    // Python's `with` ends here: server_close reaps the children (and terminates
+    // those still serving at the deadline).
+    server.server_close();
+    println!("bye");
+    Ok(())
 }

@@ -354,7 +354,7 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadPoolMixIn for Pooled<T, H> {
 /// ```no_run
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// use socketserver::{BaseServer, ForkingTCPServer};
+/// use socketserver::{BaseServer, ForkingTCPServer, SocketServer};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
@@ -369,9 +369,16 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadPoolMixIn for Pooled<T, H> {
 /// let mut server = ForkingTCPServer::<Upper>::new("127.0.0.1:8888")?;
 /// server.children_mut().max_children = 8; // at most 8 requests at once
 /// let server = Arc::new(server);
-/// server.serve_forever(Duration::from_millis(500))?;
+/// server.core().set_shutdown_deadline(Some(Duration::from_secs(5)));
+/// socketserver::shutdown_forking_on_ctrl_c(&server)?; // a signal handler, no thread
+/// server.serve_forever(Duration::from_millis(500))?; // returns on Ctrl-C or SIGTERM
+/// server.server_close(); // waits for the children, at most 5 s, then ends them
 /// # Ok(()) }
 /// ```
+///
+/// Beyond Python, stopping leaves nothing behind: a child closes its copy of the
+/// listening socket before it serves, and `server_close` ends the children still
+/// serving at the [shutdown deadline](crate::ServerCore::set_shutdown_deadline).
 pub struct Forking<T: Transport, H> {
     core: ServerCore<T>,
     children: Children,

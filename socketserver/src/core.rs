@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 use std::io;
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -34,6 +34,9 @@ pub struct ServerCore<T: Transport> {
     /// `shutdown` (or `server_close`) can wake it instead of waiting out a poll
     /// interval.
     waker: Mutex<Option<Arc<Poller>>>,
+    /// The running selector's descriptor of the socket (a duplicate), so that a
+    /// forked child can close it too: [`ServerCore::watched_fd`].
+    watched: Mutex<Option<RawFd>>,
     /// Whether hooks are being recorded (checked first, so recording costs nothing
     /// when it is off), and what they recorded.
     recording: AtomicBool,
@@ -107,6 +110,7 @@ impl<T: Transport> ServerCore<T> {
             // `serve_forever` returns at once instead of deadlocking.
             is_shut_down: (Mutex::new(true), Condvar::new()),
             waker: Mutex::new(None),
+            watched: Mutex::new(None),
             recording: AtomicBool::new(false),
             recorded: Mutex::new(Vec::new()),
             timeout: Mutex::new(None),
@@ -410,6 +414,14 @@ impl<T: Transport> ServerCore<T> {
         }
     }
 
+    /// The descriptor the running selector watches, its duplicate of the socket:
+    /// with the transport's own, what a forked child must close so that it holds no
+    /// copy of the listening socket (the forking mixin's `serve_in_child`).
+    #[cfg(unix)]
+    pub(crate) fn watched_fd(&self) -> Option<RawFd> {
+        *lock(&self.watched)
+    }
+
     pub(crate) fn shutdown_requested(&self) -> bool {
         self.shutdown_request.load(Ordering::SeqCst)
     }
@@ -433,6 +445,7 @@ impl<T: Transport> ServerCore<T> {
             poller.add_with_mode(&source, Event::readable(SOCKET_KEY), PollMode::Level)?;
         }
         *lock(&self.waker) = Some(Arc::clone(&poller));
+        *lock(&self.watched) = Some(source.as_raw_fd());
         Ok(Selector {
             core: self,
             poller,
@@ -525,6 +538,7 @@ impl<T: Transport> Selector<'_, T> {
 impl<T: Transport> Drop for Selector<'_, T> {
     fn drop(&mut self) {
         *lock(&self.core.waker) = None;
+        *lock(&self.core.watched) = None;
         let _ = self.poller.delete(&self.source);
     }
 }

@@ -73,7 +73,7 @@ pub use crate::composed::{
 };
 pub use crate::core::{HookCall, ServerCore};
 #[cfg(unix)]
-pub use crate::forking::{Children, ForkingMixIn};
+pub use crate::forking::{Children, ForkingMixIn, shutdown_forking_on_ctrl_c};
 pub use crate::handler::{
     AsDatagram, Base, BaseRequestHandler, Connection, DatagramRequestHandler, DatagramSocket,
     DatagramState, HandlerBase, HandlerError, RequestHandler, SocketWriter, Stream,
