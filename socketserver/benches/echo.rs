@@ -14,11 +14,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use socketserver::{
-    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, ThreadingTCPServer,
-};
+use socketserver::prelude::*;
 
 const CLIENTS: usize = 8;
 const ROUND_TRIPS: usize = 5_000;
@@ -43,9 +41,9 @@ static SERVER_CPU_NS: AtomicU64 = AtomicU64::new(0);
 #[derive(Default)]
 struct Echo;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Echo {
+impl RequestHandler for Echo {
     type Base = StreamRequestHandler;
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let mut line = Vec::new();
         while this.rfile.read_until(b'\n', &mut line)? > 0 {
             this.wfile.write_all(&line)?;
@@ -97,14 +95,13 @@ fn hand_written() -> Running {
 
 /// The crate's `ThreadingTCPServer`, serving until the clients are done.
 fn with_crate() -> Running {
-    let server = Arc::new(
-        ThreadingTCPServer::<Echo>::new("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}")),
-    );
+    let server =
+        ThreadingTCPServer::<Echo>::new("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
     let address = server.server_address();
     let serving = {
         let server = Arc::clone(&server);
         thread::spawn(move || {
-            let _ = server.serve_forever(Duration::from_millis(500));
+            let _ = server.serve_forever();
             SERVER_CPU_NS.fetch_add(thread_cpu_ns(), Ordering::SeqCst);
         })
     };

@@ -18,19 +18,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use socketserver::{
-    BaseServer, DatagramRequestHandler, DatagramState, Forking, ForkingMixIn, ForkingTCPServer,
-    ForkingUDPServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, Transport,
-    Udp,
-};
+use socketserver::prelude::*;
 
 #[derive(Default)]
 struct Upper;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+impl RequestHandler for Upper {
     type Base = StreamRequestHandler;
 
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         println!(
             "child {} serving {}",
             std::process::id(),
@@ -52,10 +48,10 @@ impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
 #[derive(Default)]
 struct UpperDatagram;
 
-impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for UpperDatagram {
+impl RequestHandler for UpperDatagram {
     type Base = DatagramRequestHandler;
 
-    fn handle(&mut self, this: &mut DatagramState<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut DatagramState) -> io::Result<()> {
         println!(
             "child {} serving {}",
             std::process::id(),
@@ -107,19 +103,14 @@ fn main() -> ExitCode {
 
 /// Announces the server and serves until SIGINT or SIGTERM; then closes it, giving
 /// the children still serving at most `deadline` to finish.
-fn serve<T, H>(server: Forking<T, H>, deadline: Duration) -> io::Result<()>
-where
-    T: Transport,
-    H: RequestHandler<Forking<T, H>>,
-{
-    let server = Arc::new(server);
-    server.core().set_shutdown_deadline(Some(deadline));
+fn serve<S: ForkingMixIn>(server: Arc<S>, deadline: Duration) -> io::Result<()> {
+    server.set_shutdown_deadline(Some(deadline));
     // A signal handler that only sets a flag: no thread, so forking stays safe.
     socketserver::shutdown_forking_on_ctrl_c(&server)?;
     println!("listening on {:?}", server.server_address());
     println!("parent {}", std::process::id());
     // A short poll interval: children are reaped on every turn of the loop.
-    server.serve_forever(Duration::from_millis(50))?;
+    server.serve_forever_polling(Duration::from_millis(50))?;
     println!(
         "shutting down: waiting for {} child(ren), at most {deadline:?}",
         server.children().active()

@@ -9,21 +9,17 @@
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-use socketserver::{
-    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, TCPServer, Tcp,
-    ThreadingTCPServer,
-};
+use socketserver::prelude::*;
 
 /// Python: `class Upper(socketserver.StreamRequestHandler)`.
 #[derive(Default)]
 struct Upper;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+impl RequestHandler for Upper {
     type Base = StreamRequestHandler;
 
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         println!("connected: {}", this.client_address);
         let mut line = Vec::new();
         while this.rfile.read_until(b'\n', &mut line)? > 0 {
@@ -35,11 +31,10 @@ impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
     }
 }
 
-fn serve<S: BaseServer>(server: S) -> io::Result<()> {
-    let server = Arc::new(server);
+fn serve<S: BaseServer>(server: Arc<S>) -> io::Result<()> {
     socketserver::shutdown_on_ctrl_c(&server)?;
     println!("listening on {:?}", server.server_address());
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down");
     server.server_close();
     println!("bye");

@@ -13,6 +13,7 @@ use crate::server::BaseServer;
 
 /// A server that is closed (`server_close()`) when this handle is dropped. Derefs to
 /// the `Arc` of the server, so `serve_forever` and `shutdown` work as usual.
+/// Clones of that `Arc` may outlive it: the server is closed all the same.
 pub struct Closing<S: BaseServer>(Arc<S>);
 
 /// Python's `with server:`: the server, closed at the end of the scope.
@@ -21,19 +22,19 @@ pub struct Closing<S: BaseServer>(Arc<S>);
 /// # use std::{io, time::Duration};
 /// # use socketserver::{BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, TCPServer};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+/// # impl RequestHandler for Upper {
 /// #     type Base = StreamRequestHandler;
-/// #     fn handle(&mut self, _this: &mut Stream<'_, S>) -> io::Result<()> { Ok(()) }
+/// #     fn handle(&mut self, _this: &mut Stream) -> io::Result<()> { Ok(()) }
 /// # }
 /// # fn main() -> io::Result<()> {
 /// let server = socketserver::closing(TCPServer::<Upper>::new("127.0.0.1:8888")?);
 /// socketserver::shutdown_on_ctrl_c(&server)?;
-/// server.serve_forever(Duration::from_millis(500))?;
+/// server.serve_forever()?;
 /// # Ok(()) }
 /// // `server` is dropped here: server_close() runs, as at the end of Python's `with`.
 /// ```
-pub fn closing<S: BaseServer>(server: S) -> Closing<S> {
-    Closing(Arc::new(server))
+pub fn closing<S: BaseServer>(server: Arc<S>) -> Closing<S> {
+    Closing(server)
 }
 
 impl<S: BaseServer> Deref for Closing<S> {

@@ -18,8 +18,10 @@
 use std::marker::PhantomData;
 
 /// Python's constructor, `X(server_address, RequestHandlerClass)`, for every
-/// composition of one transport: `new` binds with Python's default options,
-/// `with_options` with yours. Written once per transport by
+/// composition of one transport: `new` binds with the crate's default options,
+/// `with_options` with yours. Both return the server in an `Arc`, because serving
+/// shares it with the request threads; clone the `Arc` to serve from another thread.
+/// Written once per transport by
 /// `constructors!(Transport, bind_function, AddressTrait, Options)`.
 macro_rules! constructors {
     ($transport:ty, $bind:path, $address:path, $options:ty) => {
@@ -31,13 +33,18 @@ macro_rules! constructors {
     };
     (@one $server:ty, $bind:path, $address:path, $options:ty) => {
         impl<H> $server {
-            /// Binds to `address` with Python's default options.
-            pub fn new(address: impl $address) -> std::io::Result<Self> {
+            /// Binds to `address` and listens, with the default options: Python's
+            /// `X(server_address, Handler)`. The server comes in an `Arc`, ready to
+            /// serve and to share with other threads.
+            pub fn new(address: impl $address) -> std::io::Result<std::sync::Arc<Self>> {
                 Self::with_options(address, <$options>::default())
             }
 
             /// Binds to `address` with the given options.
-            pub fn with_options(address: impl $address, options: $options) -> std::io::Result<Self> {
+            pub fn with_options(
+                address: impl $address,
+                options: $options,
+            ) -> std::io::Result<std::sync::Arc<Self>> {
                 Ok(Self::from_transport($bind(address, options)?))
             }
         }
@@ -49,9 +56,9 @@ use std::sync::Arc;
 use crate::core::ServerCore;
 #[cfg(unix)]
 use crate::forking::{Children, ForkingMixIn};
-use crate::handler::RequestHandler;
+use crate::handler::{RequestHandler, RunsOn};
 use crate::pool::{Pool, ThreadPoolMixIn};
-use crate::server::{Address, BaseServer, Request, SocketServer};
+use crate::server::{Address, BaseServer, Request, SocketServer, defaults};
 use crate::tcp::Tcp;
 use crate::threading::{ThreadingMixIn, Threads};
 use crate::transport::Transport;
@@ -69,9 +76,9 @@ use crate::udp::Udp;
 /// use socketserver::{SocketServer, TCPServer, Tcp, TcpOptions};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -96,11 +103,11 @@ pub struct Serial<T: Transport, H> {
 impl<T: Transport, H> Serial<T, H> {
     /// Serves on a transport that is already bound and activated (Python's
     /// `bind_and_activate=False`, then `server_bind()` and `server_activate()`).
-    pub fn from_transport(transport: T) -> Self {
-        Serial {
+    pub fn from_transport(transport: T) -> Arc<Self> {
+        Arc::new(Serial {
             core: ServerCore::new(transport),
             handler: PhantomData,
-        }
+        })
     }
 }
 
@@ -111,7 +118,7 @@ impl<T: Transport, H: 'static> SocketServer for Serial<T, H> {
     }
 }
 
-impl<T: Transport, H: RequestHandler<Self>> BaseServer for Serial<T, H> {
+impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> BaseServer for Serial<T, H> {
     type Handler = H;
 
     fn mro() -> Vec<String> {
@@ -131,13 +138,11 @@ impl<T: Transport, H: RequestHandler<Self>> BaseServer for Serial<T, H> {
 /// ```
 /// use std::io::{BufRead, BufReader, Write};
 /// use std::net::TcpStream;
-/// use std::sync::Arc;
-/// use socketserver::{BaseServer, SocketServer, ThreadingMixIn, ThreadingTCPServer};
-/// # use std::io::{BufRead as _, Write as _};
+/// use socketserver::prelude::*;
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -145,9 +150,8 @@ impl<T: Transport, H: RequestHandler<Self>> BaseServer for Serial<T, H> {
 /// # }
 /// # fn main() -> std::io::Result<()> {
 /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
-/// let mut server = ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?;
-/// server.threads_mut().daemon_threads = true;
-/// let server = Arc::new(server);
+/// let server = ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?;
+/// server.set_daemon_threads(true); // Python: server.daemon_threads = True
 ///
 /// let mut client = TcpStream::connect(server.server_address())?;
 /// # client.set_read_timeout(ten_seconds)?;
@@ -168,18 +172,12 @@ pub struct Threading<T: Transport, H> {
 
 impl<T: Transport, H> Threading<T, H> {
     /// Serves on a transport that is already bound and activated.
-    pub fn from_transport(transport: T) -> Self {
-        Threading {
+    pub fn from_transport(transport: T) -> Arc<Self> {
+        Arc::new(Threading {
             core: ServerCore::new(transport),
             threads: Threads::new(),
             handler: PhantomData,
-        }
-    }
-
-    /// The threading state, to set `daemon_threads` or `block_on_close` before
-    /// serving.
-    pub fn threads_mut(&mut self) -> &mut Threads {
-        &mut self.threads
+        })
     }
 }
 
@@ -191,7 +189,7 @@ impl<T: Transport, H: 'static> SocketServer for Threading<T, H> {
 }
 
 // ANCHOR: threading
-impl<T: Transport, H: RequestHandler<Self>> BaseServer for Threading<T, H> {
+impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> BaseServer for Threading<T, H> {
     type Handler = H;
 
     const OVERRIDES: &'static [(&'static str, &'static str)] = &[
@@ -217,11 +215,11 @@ impl<T: Transport, H: RequestHandler<Self>> BaseServer for Threading<T, H> {
 
     fn server_close(&self) {
         // ThreadingMixIn.server_close, whose super() is the transport's.
-        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+        ThreadingMixIn::server_close(self, defaults::server_close);
     }
 }
 
-impl<T: Transport, H: RequestHandler<Self>> ThreadingMixIn for Threading<T, H> {
+impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> ThreadingMixIn for Threading<T, H> {
     fn threads(&self) -> &Threads {
         &self.threads
     }
@@ -238,15 +236,12 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadingMixIn for Threading<T, H> {
 /// ```
 /// use std::io::{BufRead, BufReader, Write};
 /// use std::net::TcpStream;
-/// use std::sync::Arc;
 /// use std::thread;
-/// use std::time::Duration;
-/// use socketserver::{BaseServer, SocketServer, ThreadPoolTCPServer};
-/// # use std::io::{BufRead as _, Write as _};
+/// use socketserver::prelude::*;
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -254,10 +249,11 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadingMixIn for Threading<T, H> {
 /// # }
 /// # fn main() -> std::io::Result<()> {
 /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
-/// let server = Arc::new(ThreadPoolTCPServer::<Upper>::new("127.0.0.1:0")?.with_workers(2));
+/// let server = ThreadPoolTCPServer::<Upper>::new("127.0.0.1:0")?;
+/// server.set_workers(2);
 /// let serving = thread::spawn({
-///     let server = Arc::clone(&server);
-///     move || server.serve_forever(Duration::from_millis(500))
+///     let server = server.clone();
+///     move || server.serve_forever()
 /// });
 ///
 /// let clients: Vec<TcpStream> = (0..3)
@@ -285,18 +281,12 @@ pub struct Pooled<T: Transport, H> {
 impl<T: Transport, H> Pooled<T, H> {
     /// Serves on a transport that is already bound and activated, with the default
     /// number of workers.
-    pub fn from_transport(transport: T) -> Self {
-        Pooled {
+    pub fn from_transport(transport: T) -> Arc<Self> {
+        Arc::new(Pooled {
             core: ServerCore::new(transport),
             pool: Pool::default(),
             handler: PhantomData,
-        }
-    }
-
-    /// Sets the number of worker threads (at least one), before serving.
-    pub fn with_workers(mut self, workers: usize) -> Self {
-        self.pool = Pool::new(workers);
-        self
+        })
     }
 }
 
@@ -307,7 +297,7 @@ impl<T: Transport, H: 'static> SocketServer for Pooled<T, H> {
     }
 }
 
-impl<T: Transport, H: RequestHandler<Self>> BaseServer for Pooled<T, H> {
+impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> BaseServer for Pooled<T, H> {
     type Handler = H;
 
     const OVERRIDES: &'static [(&'static str, &'static str)] = &[
@@ -332,11 +322,11 @@ impl<T: Transport, H: RequestHandler<Self>> BaseServer for Pooled<T, H> {
 
     fn server_close(&self) {
         // ThreadPoolMixIn.server_close, whose super() is the transport's.
-        ThreadPoolMixIn::server_close(self, |server| server.core().server_close());
+        ThreadPoolMixIn::server_close(self, defaults::server_close);
     }
 }
 
-impl<T: Transport, H: RequestHandler<Self>> ThreadPoolMixIn for Pooled<T, H> {
+impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> ThreadPoolMixIn for Pooled<T, H> {
     fn pool(&self) -> &Pool<T::Request, T::Address> {
         &self.pool
     }
@@ -352,26 +342,24 @@ impl<T: Transport, H: RequestHandler<Self>> ThreadPoolMixIn for Pooled<T, H> {
 /// runs a complete one.
 ///
 /// ```no_run
-/// use std::sync::Arc;
 /// use std::time::Duration;
-/// use socketserver::{BaseServer, ForkingTCPServer, SocketServer};
+/// use socketserver::prelude::*;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
 /// #     }
 /// # }
 /// # fn main() -> std::io::Result<()> {
-/// let mut server = ForkingTCPServer::<Upper>::new("127.0.0.1:8888")?;
-/// server.children_mut().max_children = 8; // at most 8 requests at once
-/// let server = Arc::new(server);
-/// server.core().set_shutdown_deadline(Some(Duration::from_secs(5)));
+/// let server = ForkingTCPServer::<Upper>::new("127.0.0.1:8888")?;
+/// server.set_max_children(8); // at most 8 requests at once
+/// server.set_shutdown_deadline(Some(Duration::from_secs(5)));
 /// socketserver::shutdown_forking_on_ctrl_c(&server)?; // a signal handler, no thread
-/// server.serve_forever(Duration::from_millis(500))?; // returns on Ctrl-C or SIGTERM
+/// server.serve_forever()?; // returns on Ctrl-C or SIGTERM
 /// server.server_close(); // waits for the children, at most 5 s, then ends them
 /// # Ok(()) }
 /// ```
@@ -388,17 +376,12 @@ pub struct Forking<T: Transport, H> {
 #[cfg(unix)]
 impl<T: Transport, H> Forking<T, H> {
     /// Serves on a transport that is already bound and activated.
-    pub fn from_transport(transport: T) -> Self {
-        Forking {
+    pub fn from_transport(transport: T) -> Arc<Self> {
+        Arc::new(Forking {
             core: ServerCore::new(transport),
             children: Children::default(),
             handler: PhantomData,
-        }
-    }
-
-    /// The forking state, to set `max_children` or `block_on_close` before serving.
-    pub fn children_mut(&mut self) -> &mut Children {
-        &mut self.children
+        })
     }
 }
 
@@ -411,7 +394,7 @@ impl<T: Transport, H: 'static> SocketServer for Forking<T, H> {
 }
 
 #[cfg(unix)]
-impl<T: Transport, H: RequestHandler<Self>> BaseServer for Forking<T, H> {
+impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> BaseServer for Forking<T, H> {
     type Handler = H;
 
     const OVERRIDES: &'static [(&'static str, &'static str)] = &[
@@ -451,12 +434,12 @@ impl<T: Transport, H: RequestHandler<Self>> BaseServer for Forking<T, H> {
 
     fn server_close(&self) {
         // ForkingMixIn.server_close, whose super() is the transport's.
-        ForkingMixIn::server_close(self, |server| server.core().server_close());
+        ForkingMixIn::server_close(self, defaults::server_close);
     }
 }
 
 #[cfg(unix)]
-impl<T: Transport, H: RequestHandler<Self>> ForkingMixIn for Forking<T, H> {
+impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> ForkingMixIn for Forking<T, H> {
     fn children(&self) -> &Children {
         &self.children
     }

@@ -65,12 +65,12 @@ pub struct ServerCore<T: Transport> {
 /// use std::sync::Arc;
 /// use socketserver::{BaseServer, HookCall, SocketServer, TCPServer};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, _this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> { Ok(()) }
+/// #     fn handle(&mut self, _this: &mut socketserver::Stream) -> std::io::Result<()> { Ok(()) }
 /// # }
 /// # fn main() -> std::io::Result<()> {
-/// let server = Arc::new(TCPServer::<Upper>::new("127.0.0.1:0")?);
+/// let server = TCPServer::<Upper>::new("127.0.0.1:0")?;
 /// server.core().record_hooks();
 /// std::thread::Builder::new()
 ///     .name("closer".into())
@@ -131,9 +131,9 @@ impl<T: Transport> ServerCore<T> {
     /// use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
     /// # use std::io::{BufRead as _, Write as _};
     /// # #[derive(Default)] struct Upper;
-    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+    /// # impl socketserver::RequestHandler for Upper {
     /// #     type Base = socketserver::StreamRequestHandler;
-    /// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+    /// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
     /// #         let mut line = Vec::new();
     /// #         this.rfile.read_until(b'\n', &mut line)?;
     /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -141,7 +141,7 @@ impl<T: Transport> ServerCore<T> {
     /// # }
     /// # fn main() -> std::io::Result<()> {
     /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
-    /// let server = Arc::new(ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?);
+    /// let server = ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?;
     /// server.core().record_hooks();
     ///
     /// let mut client = TcpStream::connect(server.server_address())?;
@@ -205,13 +205,13 @@ impl<T: Transport> ServerCore<T> {
     /// use std::time::Duration;
     /// use socketserver::{BaseServer, SocketServer, TCPServer};
     /// # #[derive(Default)] struct Quiet;
-    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Quiet {
+    /// # impl socketserver::RequestHandler for Quiet {
     /// #     type Base = socketserver::StreamRequestHandler;
-    /// #     fn handle(&mut self, _this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> { Ok(()) }
+    /// #     fn handle(&mut self, _this: &mut socketserver::Stream) -> std::io::Result<()> { Ok(()) }
     /// # }
     ///
     /// # fn main() -> std::io::Result<()> {
-    /// let server = Arc::new(TCPServer::<Quiet>::new("127.0.0.1:0")?);
+    /// let server = TCPServer::<Quiet>::new("127.0.0.1:0")?;
     /// assert_eq!(server.timeout(), None); // Python's class default: wait forever
     ///
     /// server.core().set_timeout(Some(Duration::from_millis(10)));
@@ -287,9 +287,9 @@ impl<T: Transport> ServerCore<T> {
     /// use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
     /// # use std::io::{BufRead as _, Write as _};
     /// # #[derive(Default)] struct Upper;
-    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+    /// # impl socketserver::RequestHandler for Upper {
     /// #     type Base = socketserver::StreamRequestHandler;
-    /// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+    /// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
     /// #         let mut line = Vec::new();
     /// #         while this.rfile.read_until(b'\n', &mut line)? > 0 {
     /// #             this.wfile.write_all(&line.to_ascii_uppercase())?;
@@ -299,7 +299,7 @@ impl<T: Transport> ServerCore<T> {
     /// #     }
     /// # }
     /// # fn main() -> std::io::Result<()> {
-    /// let server = Arc::new(ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?);
+    /// let server = ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?;
     /// server.core().set_shutdown_deadline(Some(Duration::from_millis(100)));
     ///
     /// // A client connects, and stays: its handler waits for its next line.

@@ -46,7 +46,7 @@
 use std::collections::HashSet;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -69,18 +69,19 @@ const REAP_TICK: Duration = Duration::from_millis(10);
 /// use socketserver::Children;
 ///
 /// let children = Children::default();
-/// assert_eq!(children.max_children, 40);
-/// assert!(children.block_on_close);
+/// assert_eq!(children.max_children(), 40);
+/// assert!(children.block_on_close());
 /// assert_eq!(children.active(), 0);
 /// ```
 ///
-/// A forking server's are set with [`Forking::children_mut`](crate::Forking::children_mut).
+/// A forking server's are set through the mixin, on the server:
+/// `server.set_max_children(8)` ([`ForkingMixIn::set_max_children`]).
 pub struct Children {
     /// Python's `max_children` (40): at this many running children, wait for one to
     /// finish before forking another.
-    pub max_children: usize,
+    max_children: AtomicUsize,
     /// Python's `block_on_close`: `server_close` waits for every child.
-    pub block_on_close: bool,
+    block_on_close: AtomicBool,
     active: Mutex<HashSet<libc::pid_t>>,
     /// Whether [`shutdown_forking_on_ctrl_c`] was called for this server.
     stops_on_signal: AtomicBool,
@@ -89,8 +90,8 @@ pub struct Children {
 impl Default for Children {
     fn default() -> Children {
         Children {
-            max_children: 40,
-            block_on_close: true,
+            max_children: AtomicUsize::new(40),
+            block_on_close: AtomicBool::new(true),
             active: Mutex::new(HashSet::new()),
             stops_on_signal: AtomicBool::new(false),
         }
@@ -98,6 +99,16 @@ impl Default for Children {
 }
 
 impl Children {
+    /// Python's `max_children`.
+    pub fn max_children(&self) -> usize {
+        self.max_children.load(Ordering::SeqCst)
+    }
+
+    /// Python's `block_on_close`.
+    pub fn block_on_close(&self) -> bool {
+        self.block_on_close.load(Ordering::SeqCst)
+    }
+
     /// How many children are running (or finished and not yet reaped).
     pub fn active(&self) -> usize {
         lock(&self.active).len()
@@ -121,6 +132,22 @@ impl Children {
 pub trait ForkingMixIn: BaseServer {
     /// The mixin's state, kept in the server.
     fn children(&self) -> &Children;
+
+    /// Python's `server.max_children = n`: at `n` children running, wait for one to
+    /// finish before forking another.
+    fn set_max_children(&self, max_children: usize) {
+        self.children()
+            .max_children
+            .store(max_children.max(1), Ordering::SeqCst);
+    }
+
+    /// Python's `server.block_on_close = False`: `server_close` reaps the children
+    /// that have finished and does not wait for the others.
+    fn set_block_on_close(&self, block_on_close: bool) {
+        self.children()
+            .block_on_close
+            .store(block_on_close, Ordering::SeqCst);
+    }
 
     // ANCHOR: process_request
     /// `ForkingMixIn.process_request`: fork; the child serves the request and exits.
@@ -160,7 +187,7 @@ pub trait ForkingMixIn: BaseServer {
     fn collect_children(server: &Self, blocking: bool) {
         let children = server.children();
         let mut active = lock(&children.active);
-        while active.len() >= children.max_children {
+        while active.len() >= children.max_children() {
             match wait_for(-1, 0) {
                 Reaped::Child(pid) => {
                     active.remove(&pid);
@@ -212,7 +239,7 @@ pub trait ForkingMixIn: BaseServer {
         server.core().record_hook("server_close", "ForkingMixIn");
         super_server_close(server);
         let children = server.children();
-        if !children.block_on_close {
+        if !children.block_on_close() {
             Self::collect_children(server, false);
             return;
         }
@@ -309,19 +336,18 @@ extern "C" fn on_stop_signal(_signal: libc::c_int) {
 /// `serve_forever` when the interpreter next looks.
 ///
 /// ```no_run
-/// # use std::{io, sync::Arc, time::Duration};
-/// # use socketserver::{BaseServer, ForkingTCPServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp};
+/// # use std::{io, time::Duration};
+/// # use socketserver::prelude::*;
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+/// # impl RequestHandler for Upper {
 /// #     type Base = StreamRequestHandler;
-/// #     fn handle(&mut self, _this: &mut Stream<'_, S>) -> io::Result<()> { Ok(()) }
+/// #     fn handle(&mut self, _this: &mut Stream) -> io::Result<()> { Ok(()) }
 /// # }
 /// # fn main() -> io::Result<()> {
-/// let mut server = ForkingTCPServer::<Upper>::new("127.0.0.1:8888")?;
-/// let server = Arc::new(server);
-/// server.core().set_shutdown_deadline(Some(Duration::from_secs(5)));
+/// let server = ForkingTCPServer::<Upper>::new("127.0.0.1:8888")?;
+/// server.set_shutdown_deadline(Some(Duration::from_secs(5)));
 /// socketserver::shutdown_forking_on_ctrl_c(&server)?;
-/// server.serve_forever(Duration::from_millis(500))?; // returns on Ctrl-C or SIGTERM
+/// server.serve_forever()?; // returns on Ctrl-C or SIGTERM
 /// server.server_close(); // waits for the children, at most 5 s, then ends them
 /// # Ok(()) }
 /// ```

@@ -50,9 +50,9 @@ enum Default {
 /// use socketserver::{resolution, ThreadingTCPServer};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -86,9 +86,9 @@ impl Resolution {
 /// use socketserver::{resolution, ThreadingTCPServer};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())

@@ -25,9 +25,9 @@
 //! #[derive(Default)]
 //! struct Upper;
 //!
-//! impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+//! impl RequestHandler for Upper {
 //!     type Base = StreamRequestHandler;
-//!     fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+//!     fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
 //!         let mut line = Vec::new();
 //!         while this.rfile.read_until(b'\n', &mut line)? > 0 {
 //!             this.wfile.write_all(&line.to_ascii_uppercase())?;
@@ -38,8 +38,8 @@
 //! }
 //!
 //! fn main() -> io::Result<()> {
-//!     let server = Arc::new(ThreadingTCPServer::<Upper>::new("127.0.0.1:8888")?);
-//!     server.serve_forever(Duration::from_millis(500))
+//!     let server = ThreadingTCPServer::<Upper>::new("127.0.0.1:8888")?;
+//!     server.serve_forever()
 //! }
 //! ```
 //!
@@ -48,6 +48,7 @@
 
 mod closing;
 mod composed;
+mod context;
 mod core;
 #[cfg(unix)]
 mod forking;
@@ -71,17 +72,18 @@ pub use crate::composed::{
     Pooled, Serial, TCPServer, ThreadPoolTCPServer, ThreadPoolUDPServer, Threading,
     ThreadingTCPServer, ThreadingUDPServer, UDPServer,
 };
+pub use crate::context::{AnyServer, Context};
 pub use crate::core::{HookCall, ServerCore};
 #[cfg(unix)]
 pub use crate::forking::{Children, ForkingMixIn, shutdown_forking_on_ctrl_c};
 pub use crate::handler::{
     AsDatagram, Base, BaseRequestHandler, Connection, DatagramRequestHandler, DatagramSocket,
-    DatagramState, HandlerBase, HandlerError, RequestHandler, SocketWriter, Stream,
+    DatagramState, HandlerBase, HandlerError, RequestHandler, RunsOn, SocketWriter, Stream,
     StreamRequestHandler, This,
 };
 pub use crate::inspect::{Resolution, resolution};
 pub use crate::pool::{Pool, ThreadPoolMixIn};
-pub use crate::server::{Address, BaseServer, Request, SocketServer, defaults};
+pub use crate::server::{Address, BaseServer, POLL_INTERVAL, Request, SocketServer, defaults};
 pub use crate::signals::shutdown_on_ctrl_c;
 pub use crate::system_exit::SystemExit;
 pub use crate::tcp::{SOMAXCONN, Tcp, TcpOptions};
@@ -94,3 +96,38 @@ pub use crate::unix::{
     ThreadingUnixStreamServer, UnixDatagramServer, UnixDatagramTransport, UnixOptions,
     UnixStreamServer, UnixStreamTransport,
 };
+
+/// Everything a server program needs, in one `use`: Python's
+/// `import socketserver`.
+///
+/// ```
+/// use socketserver::prelude::*;
+/// # #[derive(Default)] struct Upper;
+/// # impl RequestHandler for Upper {
+/// #     type Base = StreamRequestHandler;
+/// #     fn handle(&mut self, _this: &mut Stream) -> std::io::Result<()> { Ok(()) }
+/// # }
+///
+/// # fn main() -> std::io::Result<()> {
+/// let server = ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?;
+/// server.set_daemon_threads(true); // a ThreadingMixIn method
+/// assert!(server.fileno().is_some()); // a SocketServer method
+/// server.server_close(); // a BaseServer hook
+/// # Ok(()) }
+/// ```
+pub mod prelude {
+    pub use crate::{
+        Address, Base, BaseRequestHandler, BaseServer, DatagramRequestHandler, DatagramState,
+        HandlerError, Request, RequestHandler, SocketServer, Stream, StreamRequestHandler,
+        SystemExit, TCPServer, Tcp, TcpOptions, This, ThreadPoolMixIn, ThreadPoolTCPServer,
+        ThreadPoolUDPServer, ThreadingMixIn, ThreadingTCPServer, ThreadingUDPServer, Transport,
+        UDPServer, Udp, UdpOptions, closing, defaults, shutdown_on_ctrl_c,
+    };
+    #[cfg(unix)]
+    pub use crate::{
+        ForkingMixIn, ForkingTCPServer, ForkingUDPServer, ForkingUnixDatagramServer,
+        ForkingUnixStreamServer, ThreadingUnixDatagramServer, ThreadingUnixStreamServer,
+        UnixDatagramServer, UnixDatagramTransport, UnixStreamServer, UnixStreamTransport,
+        shutdown_forking_on_ctrl_c,
+    };
+}

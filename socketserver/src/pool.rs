@@ -10,6 +10,7 @@
 //! `shutdown()` could not wake the loop. The bound is on threads, not on waiting
 //! connections (which the listen backlog and the operating system limit).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
@@ -30,9 +31,10 @@ use crate::transport::lock;
 /// assert!(Pool::<TcpStream, SocketAddr>::default().workers() >= 5);
 /// ```
 ///
-/// A pooled server's is set with [`Pooled::with_workers`](crate::Pooled::with_workers).
+/// A pooled server's is set through the mixin, on the server, before its first
+/// request: `server.set_workers(4)` ([`ThreadPoolMixIn::set_workers`]).
 pub struct Pool<R, A> {
-    workers: usize,
+    workers: AtomicUsize,
     running: Mutex<Option<Running<R, A>>>,
 }
 
@@ -46,14 +48,14 @@ impl<R, A> Pool<R, A> {
     /// A pool of `workers` threads (at least one), started on the first request.
     pub fn new(workers: usize) -> Pool<R, A> {
         Pool {
-            workers: workers.max(1),
+            workers: AtomicUsize::new(workers.max(1)),
             running: Mutex::new(None),
         }
     }
 
     /// How many worker threads serve requests.
     pub fn workers(&self) -> usize {
-        self.workers
+        self.workers.load(Ordering::SeqCst)
     }
 }
 
@@ -78,9 +80,9 @@ impl<R, A> Default for Pool<R, A> {
 ///                    ThreadPoolMixIn};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -105,7 +107,7 @@ impl<R, A> Default for Pool<R, A> {
 ///         ThreadPoolMixIn::process_request(self, request, client_address);
 ///     }
 ///     fn server_close(&self) {
-///         ThreadPoolMixIn::server_close(self, |server| server.core().server_close());
+///         ThreadPoolMixIn::server_close(self, defaults::server_close);
 ///     }
 /// }
 ///
@@ -120,6 +122,13 @@ impl<R, A> Default for Pool<R, A> {
 pub trait ThreadPoolMixIn: BaseServer {
     /// The mixin's state, kept in the server.
     fn pool(&self) -> &Pool<Request<Self>, Address<Self>>;
+
+    /// Sets the number of worker threads (at least one). The workers start with the
+    /// first request: a change after that has no effect until the server is made
+    /// anew.
+    fn set_workers(&self, workers: usize) {
+        self.pool().workers.store(workers.max(1), Ordering::SeqCst);
+    }
 
     // ANCHOR: process_request
     /// Queues the request for the next free worker, starting the workers on the first
@@ -165,7 +174,7 @@ pub trait ThreadPoolMixIn: BaseServer {
 /// until the queue is closed and empty.
 fn start_workers<S: ThreadPoolMixIn>(server: &Arc<S>) -> Running<Request<S>, Address<S>> {
     let (queue, requests) = unbounded::<(Request<S>, Address<S>)>();
-    let threads = (0..server.pool().workers)
+    let threads = (0..server.pool().workers())
         .filter_map(|n| {
             let server = Arc::clone(server);
             let requests = requests.clone();

@@ -15,11 +15,12 @@
 //! the MRO, by hand.
 
 use std::io;
+use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::core::ServerCore;
-use crate::handler::{self, HandlerError, RequestHandler};
+use crate::handler::{self, HandlerError, RequestHandler, RunsOn};
 use crate::system_exit::SystemExit;
 use crate::transport::Transport;
 
@@ -72,8 +73,33 @@ pub trait SocketServer: Send + Sync + Sized + 'static {
     fn server_address(&self) -> Address<Self> {
         self.core().transport().server_address()
     }
+
+    /// Python's `fileno()`: the socket's descriptor, while it is open.
+    fn fileno(&self) -> Option<RawFd> {
+        self.core().transport().fileno()
+    }
+
+    /// Python's `server.timeout = ...` on an instance: how long
+    /// [`handle_request`](BaseServer::handle_request) waits before
+    /// [`handle_timeout`](BaseServer::handle_timeout); `None` waits for ever.
+    /// Works on a running server, as Python's assignment does.
+    fn set_timeout(&self, timeout: Option<Duration>) {
+        self.core().set_timeout(timeout);
+    }
+
+    /// Beyond Python: how long [`shutdown`](BaseServer::shutdown) and `server_close`
+    /// wait for the requests still open before they shut them down. `None`, the
+    /// default, waits for ever, as Python's `block_on_close` does. See
+    /// [`ServerCore::set_shutdown_deadline`].
+    fn set_shutdown_deadline(&self, deadline: Option<Duration>) {
+        self.core().set_shutdown_deadline(deadline);
+    }
 }
 // ANCHOR_END: socket_server
+
+/// Python's default `poll_interval` for [`serve_forever`](BaseServer::serve_forever):
+/// half a second.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Python's `BaseServer`: the request loop (`serve_forever`, `handle_request`,
 /// `shutdown`) and every hook it calls, each with Python's default behaviour.
@@ -92,9 +118,9 @@ pub trait SocketServer: Send + Sync + Sized + 'static {
 /// use socketserver::{Address, BaseServer, Request, ServerCore, SocketServer, Tcp, TcpOptions};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -154,8 +180,10 @@ pub trait SocketServer: Send + Sync + Sized + 'static {
 ///
 /// [`ServerCore`]: crate::ServerCore
 pub trait BaseServer: SocketServer {
-    /// Python's `RequestHandlerClass`: a new one handles each request.
-    type Handler: RequestHandler<Self>;
+    /// Python's `RequestHandlerClass`: a new one handles each request. Its base
+    /// must fit this server: a base of the server's transport
+    /// (`StreamRequestHandler` for TCP), or of this very server type.
+    type Handler: RequestHandler<Base: RunsOn<Self>>;
 
     /// Python's `__mro__`, this type first, for the [inspector](crate::resolution).
     /// The default names your type and then the transport's classes: right for a
@@ -294,16 +322,19 @@ pub trait BaseServer: SocketServer {
     // ---- The templates: call them, do not override them. ----
 
     // ANCHOR: serve_forever
-    /// Python's `serve_forever(poll_interval)`: handle requests until
+    /// Python's `serve_forever()`: handle requests until
     /// [`shutdown`](BaseServer::shutdown) is called (from another thread) or the
-    /// server is closed.
-    ///
-    /// `poll_interval` is how often [`service_actions`](BaseServer::service_actions)
-    /// runs when nothing happens. Unlike Python's, `shutdown` does not wait for it:
-    /// it wakes the loop at once.
+    /// server is closed, with Python's `poll_interval` of half a second.
     ///
     /// Example: see [`shutdown`](BaseServer::shutdown).
-    fn serve_forever(self: &Arc<Self>, poll_interval: Duration) -> io::Result<()> {
+    fn serve_forever(self: &Arc<Self>) -> io::Result<()> {
+        self.serve_forever_polling(POLL_INTERVAL)
+    }
+
+    /// Python's `serve_forever(poll_interval)`: `poll_interval` is how often
+    /// [`service_actions`](BaseServer::service_actions) runs when nothing happens.
+    /// Unlike Python's, `shutdown` does not wait for it: it wakes the loop at once.
+    fn serve_forever_polling(self: &Arc<Self>, poll_interval: Duration) -> io::Result<()> {
         let core = self.core();
         core.record_hook("serve_forever", "BaseServer");
         let _serving = core.start_serving();
@@ -348,9 +379,9 @@ pub trait BaseServer: SocketServer {
     /// use socketserver::{BaseServer, SocketServer, TCPServer};
     /// # use std::io::{BufRead as _, Write as _};
     /// # #[derive(Default)] struct Upper;
-    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+    /// # impl socketserver::RequestHandler for Upper {
     /// #     type Base = socketserver::StreamRequestHandler;
-    /// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+    /// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
     /// #         let mut line = Vec::new();
     /// #         this.rfile.read_until(b'\n', &mut line)?;
     /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -358,7 +389,7 @@ pub trait BaseServer: SocketServer {
     /// # }
     /// # fn main() -> std::io::Result<()> {
     /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
-    /// let server = Arc::new(TCPServer::<Upper>::new("127.0.0.1:0")?);
+    /// let server = TCPServer::<Upper>::new("127.0.0.1:0")?;
     /// let mut client = TcpStream::connect(server.server_address())?;
     /// # client.set_read_timeout(ten_seconds)?;
     /// client.write_all(b"just one\n")?;
@@ -434,9 +465,9 @@ pub trait BaseServer: SocketServer {
     /// use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
     /// # use std::io::{BufRead as _, Write as _};
     /// # #[derive(Default)] struct Upper;
-    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+    /// # impl socketserver::RequestHandler for Upper {
     /// #     type Base = socketserver::StreamRequestHandler;
-    /// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+    /// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
     /// #         let mut line = Vec::new();
     /// #         this.rfile.read_until(b'\n', &mut line)?;
     /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -444,10 +475,10 @@ pub trait BaseServer: SocketServer {
     /// # }
     /// # fn main() -> std::io::Result<()> {
     /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
-    /// let server = Arc::new(ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?);
+    /// let server = ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?;
     /// let serving = thread::spawn({
     ///     let server = Arc::clone(&server);
-    ///     move || server.serve_forever(Duration::from_secs(3600))
+    ///     move || server.serve_forever_polling(Duration::from_secs(3600))
     /// });
     ///
     /// let mut client = TcpStream::connect(server.server_address())?;
@@ -558,9 +589,9 @@ impl OutOfDescriptors {
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// use socketserver::{BaseServer, Request, ServerCore, SocketServer, Tcp, defaults};
 /// # #[derive(Default)] struct Quiet;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Quiet {
+/// # impl socketserver::RequestHandler for Quiet {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, _this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> { Ok(()) }
+/// #     fn handle(&mut self, _this: &mut socketserver::Stream) -> std::io::Result<()> { Ok(()) }
 /// # }
 ///
 /// struct Counted {

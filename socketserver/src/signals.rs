@@ -18,14 +18,14 @@ use crate::server::BaseServer;
 /// # use std::{io, sync::Arc, time::Duration};
 /// # use socketserver::{BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, ThreadingTCPServer};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+/// # impl RequestHandler for Upper {
 /// #     type Base = StreamRequestHandler;
-/// #     fn handle(&mut self, _this: &mut Stream<'_, S>) -> io::Result<()> { Ok(()) }
+/// #     fn handle(&mut self, _this: &mut Stream) -> io::Result<()> { Ok(()) }
 /// # }
 /// # fn main() -> io::Result<()> {
-/// let server = Arc::new(ThreadingTCPServer::<Upper>::new("127.0.0.1:8888")?);
+/// let server = ThreadingTCPServer::<Upper>::new("127.0.0.1:8888")?;
 /// socketserver::shutdown_on_ctrl_c(&server)?;
-/// server.serve_forever(Duration::from_millis(500))?; // returns on Ctrl-C
+/// server.serve_forever()?; // returns on Ctrl-C
 /// server.server_close(); // waits for request threads, as Python's `with` does
 /// # Ok(()) }
 /// ```

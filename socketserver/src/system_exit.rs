@@ -29,9 +29,9 @@ use std::io;
 /// #[derive(Default)]
 /// struct Quitting;
 ///
-/// impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Quitting {
+/// impl RequestHandler for Quitting {
 ///     type Base = StreamRequestHandler;
-///     fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+///     fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
 ///         let mut line = String::new();
 ///         while this.rfile.read_line(&mut line)? > 0 {
 ///             if line.trim() == "quit" {
@@ -45,7 +45,7 @@ use std::io;
 /// }
 ///
 /// # fn main() -> io::Result<()> {
-/// let server = Arc::new(TCPServer::<Quitting>::new("127.0.0.1:0")?);
+/// let server = TCPServer::<Quitting>::new("127.0.0.1:0")?;
 /// let mut client = TcpStream::connect(server.server_address())?;
 /// client.write_all(b"quit\n")?;
 /// let error = server.handle_request().unwrap_err(); // handle_error was not called

@@ -16,9 +16,9 @@ use crate::transport::{Transport, first_address, lock};
 /// use socketserver::{SocketServer, TCPServer, TcpOptions};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Upper {
+/// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::Stream) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -191,9 +191,9 @@ impl Tcp {
     /// ```
     /// use socketserver::{SocketServer, Tcp, TCPServer, TcpOptions};
     /// # #[derive(Default)] struct Quiet;
-    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Tcp>> socketserver::RequestHandler<S> for Quiet {
+    /// # impl socketserver::RequestHandler for Quiet {
     /// #     type Base = socketserver::StreamRequestHandler;
-    /// #     fn handle(&mut self, _this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> { Ok(()) }
+    /// #     fn handle(&mut self, _this: &mut socketserver::Stream) -> std::io::Result<()> { Ok(()) }
     /// # }
     ///
     /// # fn main() -> std::io::Result<()> {
@@ -289,14 +289,27 @@ fn wrong_state(what: &str, state: &TcpState) -> io::Error {
     io::Error::other(format!("{what}: the server socket is {now}"))
 }
 
-/// Creates, binds and activates a TCP socket: Python's `TCPServer.__init__` with
-/// `bind_and_activate=True`. On failure the socket is closed (dropped), as Python's
-/// `server_close()` in its `except:` does.
-fn bind_and_activate(address: impl ToSocketAddrs, options: TcpOptions) -> io::Result<Tcp> {
-    let transport = Tcp::new(address, options)?;
-    transport.server_bind()?;
-    transport.server_activate()?;
-    Ok(transport)
+impl Tcp {
+    /// Creates, binds and activates a TCP socket: Python's `TCPServer.__init__` with
+    /// `bind_and_activate=True`, for a server type of your own
+    /// (`ServerCore::new(Tcp::bind(address, TcpOptions::default())?)`). On failure
+    /// the socket is closed (dropped), as Python's `server_close()` in its `except:`
+    /// does.
+    ///
+    /// ```
+    /// use socketserver::{Tcp, TcpOptions, Transport};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let transport = Tcp::bind("127.0.0.1:0", TcpOptions::default())?;
+    /// assert_ne!(transport.server_address().port(), 0); // bound, and listening
+    /// # Ok(()) }
+    /// ```
+    pub fn bind(address: impl ToSocketAddrs, options: TcpOptions) -> io::Result<Tcp> {
+        let transport = Tcp::new(address, options)?;
+        transport.server_bind()?;
+        transport.server_activate()?;
+        Ok(transport)
+    }
 }
 
-constructors!(Tcp, bind_and_activate, ToSocketAddrs, TcpOptions);
+constructors!(Tcp, Tcp::bind, ToSocketAddrs, TcpOptions);

@@ -12,7 +12,7 @@
 //! [`BaseServer`], never an ambiguous pick between two traits. And `super()` is
 //! spelled out: the composed type passes the next layer's `server_close`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 
@@ -27,27 +27,27 @@ use crate::transport::lock;
 /// use socketserver::Threads;
 ///
 /// let threads = Threads::new(); // or Threads::default(): the same
-/// assert!(threads.block_on_close && !threads.daemon_threads);
+/// assert!(threads.block_on_close() && !threads.daemon_threads());
 /// assert!(threads.is_empty());
 /// ```
 ///
-/// A threading server's are set with
-/// [`Threading::threads_mut`](crate::Threading::threads_mut).
+/// A threading server's are set through the mixin, on the server:
+/// `server.set_daemon_threads(true)`
+/// ([`ThreadingMixIn::set_daemon_threads`]).
 pub struct Threads {
     /// Python's `daemon_threads`: if true, `server_close` does not wait for request
     /// threads (they are not even remembered).
-    pub daemon_threads: bool,
+    daemon_threads: AtomicBool,
     /// Python's `block_on_close`, true by default: `server_close` waits for every
     /// request thread to finish.
-    pub block_on_close: bool,
+    block_on_close: AtomicBool,
     running: Mutex<Vec<JoinHandle<()>>>,
     /// The number of the last request thread started, for its name.
     started: AtomicUsize,
 }
 
 impl Default for Threads {
-    /// Python's defaults, as [`Threads::new`]: a derived `Default` would turn
-    /// `block_on_close` off, and `server_close` would stop waiting for threads.
+    /// Python's defaults, as [`Threads::new`].
     fn default() -> Threads {
         Threads::new()
     }
@@ -57,11 +57,21 @@ impl Threads {
     /// Python's defaults: non-daemon threads, and `server_close` joins them.
     pub fn new() -> Threads {
         Threads {
-            daemon_threads: false,
-            block_on_close: true,
+            daemon_threads: AtomicBool::new(false),
+            block_on_close: AtomicBool::new(true),
             running: Mutex::new(Vec::new()),
             started: AtomicUsize::new(0),
         }
+    }
+
+    /// Python's `daemon_threads`.
+    pub fn daemon_threads(&self) -> bool {
+        self.daemon_threads.load(Ordering::SeqCst)
+    }
+
+    /// Python's `block_on_close`.
+    pub fn block_on_close(&self) -> bool {
+        self.block_on_close.load(Ordering::SeqCst)
     }
 
     /// How many request threads are remembered (running, or finished and not yet
@@ -80,7 +90,7 @@ impl Threads {
     fn add(&self, handle: JoinHandle<()>) {
         let mut running = lock(&self.running);
         running.retain(|thread| !thread.is_finished());
-        if self.block_on_close && !self.daemon_threads {
+        if self.block_on_close() && !self.daemon_threads() {
             running.push(handle);
         }
     }
@@ -124,9 +134,9 @@ impl Threads {
 /// #[derive(Default)]
 /// struct Fragile;
 ///
-/// impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Fragile {
+/// impl RequestHandler for Fragile {
 ///     type Base = StreamRequestHandler;
-///     fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+///     fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
 ///         let mut line = String::new();
 ///         this.rfile.read_line(&mut line)?;
 ///         if line == "boom\n" {
@@ -163,7 +173,7 @@ impl Threads {
 ///         ThreadingMixIn::process_request(self, request, client_address);
 ///     }
 ///     fn server_close(&self) {
-///         ThreadingMixIn::server_close(self, |server| server.core().server_close());
+///         ThreadingMixIn::server_close(self, defaults::server_close);
 ///     }
 /// }
 ///
@@ -201,6 +211,22 @@ impl Threads {
 pub trait ThreadingMixIn: BaseServer {
     /// The mixin's state, kept in the server.
     fn threads(&self) -> &Threads;
+
+    /// Python's `server.daemon_threads = True`: `server_close` does not wait for
+    /// the request threads.
+    fn set_daemon_threads(&self, daemon_threads: bool) {
+        self.threads()
+            .daemon_threads
+            .store(daemon_threads, Ordering::SeqCst);
+    }
+
+    /// Python's `server.block_on_close = False`: `server_close` does not wait for
+    /// the request threads.
+    fn set_block_on_close(&self, block_on_close: bool) {
+        self.threads()
+            .block_on_close
+            .store(block_on_close, Ordering::SeqCst);
+    }
 
     /// `ThreadingMixIn.process_request`: start a thread for the request and return.
     fn process_request(server: &Arc<Self>, request: Request<Self>, client_address: Address<Self>) {
@@ -252,7 +278,7 @@ pub trait ThreadingMixIn: BaseServer {
         server.core().record_hook("server_close", "ThreadingMixIn");
         super_server_close(server);
         let threads = server.threads();
-        if threads.block_on_close && !threads.daemon_threads {
+        if threads.block_on_close() && !threads.daemon_threads() {
             server.core().wait_for_open_requests();
         }
         threads.join();

@@ -40,9 +40,9 @@ use crate::transport::{Transport, first_address, lock, recv_datagram};
 /// #[derive(Default)]
 /// struct Echo;
 ///
-/// impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for Echo {
-///     type Base = BaseRequestHandler;
-///     fn handle(&mut self, this: &mut Base<'_, S>) -> io::Result<()> {
+/// impl RequestHandler for Echo {
+///     type Base = BaseRequestHandler<Udp>;
+///     fn handle(&mut self, this: &mut Base<Udp>) -> io::Result<()> {
 ///         let (data, socket) = (&this.request.data, &this.request.socket);
 ///         socket.send_to(data, this.client_address)?;
 ///         Ok(())
@@ -51,7 +51,7 @@ use crate::transport::{Transport, first_address, lock, recv_datagram};
 ///
 /// # fn main() -> io::Result<()> {
 /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
-/// let server = Arc::new(UDPServer::<Echo>::new("127.0.0.1:0")?);
+/// let server = UDPServer::<Echo>::new("127.0.0.1:0")?;
 /// let client = UdpSocket::bind("127.0.0.1:0")?;
 /// # client.set_read_timeout(ten_seconds)?;
 /// client.send_to(b"marco", server.server_address())?;
@@ -77,9 +77,9 @@ pub struct Datagram<T = UdpSocket> {
 /// use std::sync::Arc;
 /// use socketserver::{BaseServer, SocketServer, UDPServer, UdpOptions};
 /// # #[derive(Default)] struct Shout;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Udp>> socketserver::RequestHandler<S> for Shout {
+/// # impl socketserver::RequestHandler for Shout {
 /// #     type Base = socketserver::DatagramRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState) -> std::io::Result<()> {
 /// #         this.wfile = this.packet.to_ascii_uppercase();
 /// #         Ok(())
 /// #     }
@@ -87,7 +87,7 @@ pub struct Datagram<T = UdpSocket> {
 /// # fn main() -> std::io::Result<()> {
 /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
 /// let options = UdpOptions { max_packet_size: 4, ..UdpOptions::default() };
-/// let server = Arc::new(UDPServer::<Shout>::with_options("127.0.0.1:0", options)?);
+/// let server = UDPServer::<Shout>::with_options("127.0.0.1:0", options)?;
 /// let client = UdpSocket::bind("127.0.0.1:0")?;
 /// # client.set_read_timeout(ten_seconds)?;
 /// client.send_to(b"pingpong", server.server_address())?;
@@ -220,9 +220,9 @@ impl<T: AsRawFd> DatagramLife<T> {
 /// ```
 /// use socketserver::{SocketServer, Udp, UDPServer, UdpOptions};
 /// # #[derive(Default)] struct Shout;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::Udp>> socketserver::RequestHandler<S> for Shout {
+/// # impl socketserver::RequestHandler for Shout {
 /// #     type Base = socketserver::DatagramRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState) -> std::io::Result<()> {
 /// #         this.wfile = this.packet.to_ascii_uppercase();
 /// #         Ok(())
 /// #     }
@@ -308,9 +308,9 @@ impl Udp {
     /// ```
     /// use socketserver::{SocketServer, Udp, UDPServer, UdpOptions};
     /// # #[derive(Default)] struct Quiet;
-    /// # impl<S: socketserver::SocketServer<Transport = socketserver::Udp>> socketserver::RequestHandler<S> for Quiet {
+    /// # impl socketserver::RequestHandler for Quiet {
     /// #     type Base = socketserver::DatagramRequestHandler;
-    /// #     fn handle(&mut self, _this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> { Ok(()) }
+    /// #     fn handle(&mut self, _this: &mut socketserver::DatagramState) -> std::io::Result<()> { Ok(()) }
     /// # }
     ///
     /// # fn main() -> std::io::Result<()> {

@@ -47,9 +47,9 @@ use crate::udp::{Datagram, DatagramLife};
 /// use socketserver::{UnixOptions, UnixStreamServer};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
-/// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Upper {
+/// #     type Base = socketserver::StreamRequestHandler<socketserver::UnixStreamTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<socketserver::UnixStreamTransport>) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -138,9 +138,9 @@ impl StreamLife {
 /// use socketserver::{SocketServer, UnixOptions, UnixStreamServer, UnixStreamTransport};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
-/// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Upper {
+/// #     type Base = socketserver::StreamRequestHandler<socketserver::UnixStreamTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<socketserver::UnixStreamTransport>) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -246,9 +246,9 @@ impl UnixStreamTransport {
     /// ```
     /// use socketserver::{SocketServer, UnixOptions, UnixStreamServer, UnixStreamTransport};
     /// # #[derive(Default)] struct Quiet;
-    /// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Quiet {
-    /// #     type Base = socketserver::StreamRequestHandler;
-    /// #     fn handle(&mut self, _this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> { Ok(()) }
+    /// # impl socketserver::RequestHandler for Quiet {
+    /// #     type Base = socketserver::StreamRequestHandler<socketserver::UnixStreamTransport>;
+    /// #     fn handle(&mut self, _this: &mut socketserver::Stream<socketserver::UnixStreamTransport>) -> std::io::Result<()> { Ok(()) }
     /// # }
     ///
     /// # fn main() -> std::io::Result<()> {
@@ -365,9 +365,9 @@ impl Transport for UnixStreamTransport {
 /// ```
 /// use socketserver::{SocketServer, UnixDatagramServer, UnixDatagramTransport, UnixOptions};
 /// # #[derive(Default)] struct Shout;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixDatagramTransport>> socketserver::RequestHandler<S> for Shout {
-/// #     type Base = socketserver::DatagramRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<socketserver::UnixDatagramTransport>) -> std::io::Result<()> {
 /// #         this.wfile = this.packet.to_ascii_uppercase();
 /// #         Ok(())
 /// #     }
@@ -565,9 +565,9 @@ constructors!(
 /// use socketserver::{BaseServer, UnixStreamServer};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
-/// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Upper {
+/// #     type Base = socketserver::StreamRequestHandler<socketserver::UnixStreamTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<socketserver::UnixStreamTransport>) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -579,7 +579,7 @@ constructors!(
 /// # std::fs::create_dir_all(&dir)?;
 /// let path = dir.join("stream.sock");
 /// # let _ = std::fs::remove_file(&path);
-/// let server = Arc::new(UnixStreamServer::<Upper>::new(&path)?);
+/// let server = UnixStreamServer::<Upper>::new(&path)?;
 /// let mut client = UnixStream::connect(&path)?;
 /// # client.set_read_timeout(ten_seconds)?;
 /// client.write_all(b"over a file\n")?;
@@ -601,9 +601,9 @@ pub type UnixStreamServer<H> = Serial<UnixStreamTransport, H>;
 /// use socketserver::{resolution, ThreadingUnixStreamServer};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
-/// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Upper {
+/// #     type Base = socketserver::StreamRequestHandler<socketserver::UnixStreamTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<socketserver::UnixStreamTransport>) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -630,9 +630,9 @@ pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
 /// use std::sync::Arc;
 /// use socketserver::{BaseServer, UnixDatagramServer};
 /// # #[derive(Default)] struct Shout;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixDatagramTransport>> socketserver::RequestHandler<S> for Shout {
-/// #     type Base = socketserver::DatagramRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<socketserver::UnixDatagramTransport>) -> std::io::Result<()> {
 /// #         this.wfile = this.packet.to_ascii_uppercase();
 /// #         Ok(())
 /// #     }
@@ -643,7 +643,7 @@ pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
 /// # std::fs::create_dir_all(&dir)?;
 /// let path = dir.join("datagram.sock");
 /// # let _ = std::fs::remove_file(&path);
-/// let server = Arc::new(UnixDatagramServer::<Shout>::new(&path)?);
+/// let server = UnixDatagramServer::<Shout>::new(&path)?;
 /// let client = UnixDatagram::bind(dir.join("client.sock"))?;
 /// # client.set_read_timeout(ten_seconds)?;
 /// client.send_to(b"ping", &path)?;
@@ -667,16 +667,16 @@ pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
 /// use std::sync::Arc;
 /// use socketserver::{BaseServer, SocketServer, UnixDatagramServer};
 /// # #[derive(Default)] struct Shout;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixDatagramTransport>> socketserver::RequestHandler<S> for Shout {
-/// #     type Base = socketserver::DatagramRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<socketserver::UnixDatagramTransport>) -> std::io::Result<()> {
 /// #         this.wfile = this.packet.to_ascii_uppercase();
 /// #         Ok(())
 /// #     }
 /// # }
 /// # let ten_seconds = Some(std::time::Duration::from_secs(10));
 /// let name = format!("doc-server-{}", std::process::id());
-/// let server = Arc::new(UnixDatagramServer::<Shout>::new(format!("\0{name}"))?);
+/// let server = UnixDatagramServer::<Shout>::new(format!("\0{name}"))?;
 /// assert_eq!(server.server_address().as_abstract_name(), Some(name.as_bytes()));
 ///
 /// let client_name = format!("doc-client-{}", std::process::id());
@@ -699,9 +699,9 @@ pub type UnixDatagramServer<H> = Serial<UnixDatagramTransport, H>;
 /// ```
 /// use socketserver::{resolution, ThreadingUnixDatagramServer};
 /// # #[derive(Default)] struct Shout;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixDatagramTransport>> socketserver::RequestHandler<S> for Shout {
-/// #     type Base = socketserver::DatagramRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<socketserver::UnixDatagramTransport>) -> std::io::Result<()> {
 /// #         this.wfile = this.packet.to_ascii_uppercase();
 /// #         Ok(())
 /// #     }
@@ -722,9 +722,9 @@ pub type ThreadingUnixDatagramServer<H> = Threading<UnixDatagramTransport, H>;
 /// use socketserver::{resolution, ForkingUnixStreamServer};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixStreamTransport>> socketserver::RequestHandler<S> for Upper {
-/// #     type Base = socketserver::StreamRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::Stream<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Upper {
+/// #     type Base = socketserver::StreamRequestHandler<socketserver::UnixStreamTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::Stream<socketserver::UnixStreamTransport>) -> std::io::Result<()> {
 /// #         let mut line = Vec::new();
 /// #         this.rfile.read_until(b'\n', &mut line)?;
 /// #         this.wfile.write_all(&line.to_ascii_uppercase())
@@ -750,9 +750,9 @@ pub type ForkingUnixStreamServer<H> = Forking<UnixStreamTransport, H>;
 /// ```
 /// use socketserver::{resolution, ForkingUnixDatagramServer};
 /// # #[derive(Default)] struct Shout;
-/// # impl<S: socketserver::SocketServer<Transport = socketserver::UnixDatagramTransport>> socketserver::RequestHandler<S> for Shout {
-/// #     type Base = socketserver::DatagramRequestHandler;
-/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<'_, S>) -> std::io::Result<()> {
+/// # impl socketserver::RequestHandler for Shout {
+/// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;
+/// #     fn handle(&mut self, this: &mut socketserver::DatagramState<socketserver::UnixDatagramTransport>) -> std::io::Result<()> {
 /// #         this.wfile = this.packet.to_ascii_uppercase();
 /// #         Ok(())
 /// #     }

@@ -38,7 +38,7 @@ fn stop<S: BaseServer>(server: &Arc<S>, serving: JoinHandle<io::Result<()>>) {
 
 #[test]
 fn tcp_server_echoes_and_shuts_down_promptly() {
-    let server = Arc::new(TCPServer::<UpperLines>::new("127.0.0.1:0").unwrap());
+    let server = TCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
     let serving = serve(&server);
     let mut stream = connect(server.server_address());
     assert_eq!(stream.say("hello"), "HELLO");
@@ -49,7 +49,7 @@ fn tcp_server_echoes_and_shuts_down_promptly() {
 
 #[test]
 fn threading_tcp_server_serves_two_clients_at_once() {
-    let server = Arc::new(ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap());
+    let server = ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
     let serving = serve(&server);
     let mut a = connect(server.server_address());
     assert_eq!(a.say("a"), "A");
@@ -67,7 +67,6 @@ fn ipv6_works_where_the_machine_has_it() {
         eprintln!("no IPv6 loopback on this machine: the IPv6 test did not run");
         return;
     };
-    let server = Arc::new(server);
     assert!(server.server_address().is_ipv6());
     let serving = serve(&server);
     let mut stream = connect(server.server_address());
@@ -279,7 +278,7 @@ fn a_server_closed_right_after_creation_frees_its_port() {
 
 #[test]
 fn finished_request_threads_are_reaped() {
-    let server = Arc::new(ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap());
+    let server = ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
     let serving = serve(&server);
     for i in 0..50 {
         let mut stream = connect(server.server_address());
@@ -300,7 +299,7 @@ fn finished_request_threads_are_reaped() {
 
 #[test]
 fn server_close_waits_for_request_threads() {
-    let server = Arc::new(ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap());
+    let server = ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
     let serving = serve(&server);
     let mut stream = connect(server.server_address());
     assert_eq!(stream.say("busy"), "BUSY");
@@ -358,10 +357,10 @@ fn closing_calls_the_servers_own_server_close_at_the_end_of_the_scope() {
         let transport = Tcp::new("127.0.0.1:0", TcpOptions::default()).unwrap();
         transport.server_bind().unwrap();
         transport.server_activate().unwrap();
-        let server = socketserver::closing(Counted {
+        let server = socketserver::closing(Arc::new(Counted {
             core: ServerCore::new(transport),
             closes: Arc::clone(&closes),
-        });
+        }));
         address = server.server_address();
         let mut client = connect(address);
         let serving = serve(&server);
@@ -387,5 +386,5 @@ fn closing_calls_the_servers_own_server_close_at_the_end_of_the_scope() {
 #[test]
 fn threads_default_to_pythons_block_on_close() {
     let threads = Threads::default();
-    assert!(threads.block_on_close && !threads.daemon_threads);
+    assert!(threads.block_on_close() && !threads.daemon_threads());
 }

@@ -36,7 +36,7 @@ use socketserver::{
 #[test]
 fn shutdown_then_server_close_before_the_loop_starts_never_errors() {
     for round in 0..50 {
-        let server = Arc::new(ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap());
+        let server = ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
         let serving = serve(&server);
         server.shutdown();
         server.server_close();
@@ -57,9 +57,9 @@ const BIG: usize = 16 * 1024 * 1024;
 #[derive(Default)]
 struct OneBigWrite;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for OneBigWrite {
+impl RequestHandler for OneBigWrite {
     type Base = StreamRequestHandler;
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let mut line = String::new();
         this.rfile.read_line(&mut line)?;
         // SAFETY: pthread_self has no preconditions.
@@ -92,7 +92,7 @@ fn wfile_write_sends_everything_even_when_a_signal_interrupts_it() {
         libc::sigemptyset(&mut action.sa_mask);
         libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut());
     }
-    let server = Arc::new(TCPServer::<OneBigWrite>::new("127.0.0.1:0").unwrap());
+    let server = TCPServer::<OneBigWrite>::new("127.0.0.1:0").unwrap();
     let mut client = TcpStream::connect(server.server_address()).unwrap();
     client.set_read_timeout(Some(TIMEOUT)).unwrap();
     client.write_all(b"go\n").unwrap();
@@ -128,9 +128,9 @@ struct NameRecorder;
 
 static NAMES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for NameRecorder {
+impl RequestHandler for NameRecorder {
     type Base = StreamRequestHandler;
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let name = thread::current().name().unwrap_or("(unnamed)").to_string();
         NAMES.lock().unwrap().push(name);
         let mut line = String::new();
@@ -143,7 +143,7 @@ impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for NameRecorder {
 /// for each, so a log line or a debugger's thread list tells two requests apart.
 #[test]
 fn request_threads_have_distinct_names() {
-    let server = Arc::new(ThreadingTCPServer::<NameRecorder>::new("127.0.0.1:0").unwrap());
+    let server = ThreadingTCPServer::<NameRecorder>::new("127.0.0.1:0").unwrap();
     let serving = serve(&server);
     // Three clients connected at once: three live threads.
     let mut clients: Vec<_> = (0..3).map(|_| connect(server.server_address())).collect();
@@ -258,9 +258,9 @@ fn handle_error_is_given_the_request() {
 #[derive(Default)]
 struct Exiting;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Exiting {
+impl RequestHandler for Exiting {
     type Base = StreamRequestHandler;
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let mut line = String::new();
         while this.rfile.read_line(&mut line)? > 0 {
             if line.trim() == "exit" {

@@ -10,18 +10,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use socketserver::{
-    Address, AsDatagram, BaseServer, DatagramRequestHandler, DatagramSocket, DatagramState,
-    Request, RequestHandler, ServerCore, SocketServer, Stream, StreamRequestHandler, TCPServer,
-    Tcp, TcpOptions, ThreadPoolTCPServer, ThreadingMixIn, ThreadingTCPServer, ThreadingUDPServer,
-    Threads, UDPServer, resolution,
+    Address, BaseServer, DatagramRequestHandler, DatagramState, Request, RequestHandler,
+    ServerCore, SocketServer, Stream, StreamRequestHandler, TCPServer, Tcp, TcpOptions,
+    ThreadPoolTCPServer, ThreadingMixIn, ThreadingTCPServer, ThreadingUDPServer, Threads,
+    UDPServer, resolution,
 };
 
 #[derive(Default)]
 struct Echo;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Echo {
+impl RequestHandler for Echo {
     type Base = StreamRequestHandler;
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let mut line = Vec::new();
         this.rfile.read_until(b'\n', &mut line)?;
         this.wfile.write_all(&line)
@@ -30,13 +30,12 @@ impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Echo {
 
 /// Serves one request with hook recording on, closes, and checks every hook that ran
 /// against the resolution the type declares. Returns the hooks that ran.
-fn check_resolution<S: BaseServer>(server: S) -> Vec<&'static str> {
-    let server = Arc::new(server);
+fn check_resolution<S: BaseServer>(server: Arc<S>) -> Vec<&'static str> {
     server.core().record_hooks();
     let address = server.server_address();
     let serving = {
         let server = Arc::clone(&server);
-        std::thread::spawn(move || server.serve_forever(Duration::from_secs(3600)))
+        std::thread::spawn(move || server.serve_forever_polling(Duration::from_secs(3600)))
     };
     let address: std::net::SocketAddr = format!("{address:?}").parse().unwrap();
     let mut client = TcpStream::connect(address).unwrap();
@@ -153,10 +152,10 @@ fn a_users_override_is_what_runs_and_what_the_inspector_names() {
     let transport = Tcp::new("127.0.0.1:0", TcpOptions::default()).unwrap();
     transport.server_bind().unwrap();
     transport.server_activate().unwrap();
-    let ran = check_resolution(Audited {
+    let ran = check_resolution(Arc::new(Audited {
         core: ServerCore::new(transport),
         threads: Threads::new(),
-    });
+    }));
     assert!(ran.contains(&"verify_request"), "{ran:?}");
     insta::assert_snapshot!(resolution::<Audited>().to_string());
 }
@@ -229,8 +228,10 @@ fn the_inspector_agrees_with_cpython_on_the_unix_servers() {
     };
     assert_matches_cpython::<UnixStreamServer<UnixEcho>>("UnixStreamServer");
     assert_matches_cpython::<ThreadingUnixStreamServer<UnixEcho>>("ThreadingUnixStreamServer");
-    assert_matches_cpython::<UnixDatagramServer<Packet>>("UnixDatagramServer");
-    assert_matches_cpython::<ThreadingUnixDatagramServer<Packet>>("ThreadingUnixDatagramServer");
+    assert_matches_cpython::<UnixDatagramServer<UnixPacket>>("UnixDatagramServer");
+    assert_matches_cpython::<ThreadingUnixDatagramServer<UnixPacket>>(
+        "ThreadingUnixDatagramServer",
+    );
 }
 
 #[cfg(unix)]
@@ -238,11 +239,9 @@ fn the_inspector_agrees_with_cpython_on_the_unix_servers() {
 struct UnixEcho;
 
 #[cfg(unix)]
-impl<S: SocketServer<Transport = socketserver::UnixStreamTransport>> RequestHandler<S>
-    for UnixEcho
-{
-    type Base = StreamRequestHandler;
-    fn handle(&mut self, _this: &mut Stream<'_, S>) -> io::Result<()> {
+impl RequestHandler for UnixEcho {
+    type Base = StreamRequestHandler<socketserver::UnixStreamTransport>;
+    fn handle(&mut self, _this: &mut Stream<socketserver::UnixStreamTransport>) -> io::Result<()> {
         Ok(())
     }
 }
@@ -250,13 +249,24 @@ impl<S: SocketServer<Transport = socketserver::UnixStreamTransport>> RequestHand
 #[derive(Default)]
 struct Packet;
 
-impl<S: SocketServer> RequestHandler<S> for Packet
-where
-    Request<S>: AsDatagram,
-    <Request<S> as AsDatagram>::Socket: DatagramSocket<Address = Address<S>>,
-{
+impl RequestHandler for Packet {
     type Base = DatagramRequestHandler;
-    fn handle(&mut self, _this: &mut DatagramState<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, _this: &mut DatagramState) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+#[derive(Default)]
+struct UnixPacket;
+
+#[cfg(unix)]
+impl RequestHandler for UnixPacket {
+    type Base = DatagramRequestHandler<socketserver::UnixDatagramTransport>;
+    fn handle(
+        &mut self,
+        _this: &mut DatagramState<socketserver::UnixDatagramTransport>,
+    ) -> io::Result<()> {
         Ok(())
     }
 }

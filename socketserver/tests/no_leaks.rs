@@ -6,14 +6,14 @@
 
 use std::io;
 
-use socketserver::{RequestHandler, SocketServer, Stream, StreamRequestHandler, TCPServer, Tcp};
+use socketserver::{RequestHandler, SocketServer, Stream, StreamRequestHandler, TCPServer};
 
 #[derive(Default)]
 struct Nothing;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Nothing {
+impl RequestHandler for Nothing {
     type Base = StreamRequestHandler;
-    fn handle(&mut self, _this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, _this: &mut Stream) -> io::Result<()> {
         Ok(())
     }
 }

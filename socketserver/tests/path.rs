@@ -14,10 +14,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use socketserver::{
-    BaseServer, HookCall, RequestHandler, SocketServer, Stream, StreamRequestHandler, TCPServer,
-    Tcp, ThreadPoolTCPServer, ThreadingTCPServer,
-};
+use socketserver::HookCall;
+use socketserver::prelude::*;
 
 const TEN_SECONDS: Option<Duration> = Some(Duration::from_secs(10));
 
@@ -26,23 +24,23 @@ const TEN_SECONDS: Option<Duration> = Some(Duration::from_secs(10));
 #[derive(Default)]
 struct Upper;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+impl RequestHandler for Upper {
     type Base = StreamRequestHandler;
 
-    fn setup(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
-        this.server.core().record_hook("setup", "Upper");
+    fn setup(&mut self, this: &mut Stream) -> io::Result<()> {
+        this.server.record_hook("setup", "Upper");
         Ok(())
     }
 
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
-        this.server.core().record_hook("handle", "Upper");
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
+        this.server.record_hook("handle", "Upper");
         let mut line = Vec::new();
         this.rfile.read_until(b'\n', &mut line)?;
         this.wfile.write_all(&line.to_ascii_uppercase())
     }
 
-    fn finish(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
-        this.server.core().record_hook("finish", "Upper");
+    fn finish(&mut self, this: &mut Stream) -> io::Result<()> {
+        this.server.record_hook("finish", "Upper");
         Ok(())
     }
 }
@@ -50,14 +48,13 @@ impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
 /// Runs the whole life of a server on named threads: `serve_forever` on one, and
 /// the caller (connect a client, `shutdown`, `server_close`) on another. Returns the
 /// recorded calls.
-fn record_one_request<S: BaseServer>(server: S) -> Vec<HookCall> {
-    let server = Arc::new(server);
+fn record_one_request<S: BaseServer>(server: Arc<S>) -> Vec<HookCall> {
     server.core().record_hooks();
     let serving = thread::Builder::new()
         .name("serve_forever".into())
         .spawn({
             let server = Arc::clone(&server);
-            move || server.serve_forever(Duration::from_secs(3600))
+            move || server.serve_forever_polling(Duration::from_secs(3600))
         })
         .unwrap();
     let caller = thread::Builder::new()
@@ -184,9 +181,8 @@ fn threading_tcp_server_hands_the_request_to_a_new_thread() {
 
 #[test]
 fn thread_pool_tcp_server_queues_the_request_for_a_worker() {
-    let server = ThreadPoolTCPServer::<Upper>::new("127.0.0.1:0")
-        .unwrap()
-        .with_workers(2);
+    let server = ThreadPoolTCPServer::<Upper>::new("127.0.0.1:0").unwrap();
+    server.set_workers(2);
     let calls = record_one_request(server);
     assert!(!hooks_on(&calls, "serve_forever").contains(&"handle"));
     assert_eq!(

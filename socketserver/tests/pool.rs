@@ -12,15 +12,12 @@ use std::time::Duration;
 
 use classroom::TIMEOUT;
 use common::{UpperLines, connect, serve};
-use socketserver::{BaseServer, SocketServer, ThreadPoolTCPServer};
+use socketserver::{BaseServer, SocketServer, ThreadPoolMixIn, ThreadPoolTCPServer};
 
 #[test]
 fn at_most_workers_requests_are_served_at_once() {
-    let server = Arc::new(
-        ThreadPoolTCPServer::<UpperLines>::new("127.0.0.1:0")
-            .unwrap()
-            .with_workers(2),
-    );
+    let server = ThreadPoolTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
+    server.set_workers(2);
     let serving = serve(&server);
     let mut a = connect(server.server_address());
     let mut b = connect(server.server_address());
@@ -44,11 +41,8 @@ fn at_most_workers_requests_are_served_at_once() {
 
 #[test]
 fn server_close_serves_the_queued_requests_first() {
-    let server = Arc::new(
-        ThreadPoolTCPServer::<UpperLines>::new("127.0.0.1:0")
-            .unwrap()
-            .with_workers(1),
-    );
+    let server = ThreadPoolTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
+    server.set_workers(1);
     let serving = serve(&server);
     let mut busy = connect(server.server_address());
     assert_eq!(busy.say("busy"), "BUSY");
@@ -79,11 +73,8 @@ fn server_close_serves_the_queued_requests_first() {
 
 #[test]
 fn a_hundred_clients_through_four_workers_and_a_panic() {
-    let server = Arc::new(
-        ThreadPoolTCPServer::<UpperLines>::new("127.0.0.1:0")
-            .unwrap()
-            .with_workers(4),
-    );
+    let server = ThreadPoolTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
+    server.set_workers(4);
     let serving = serve(&server);
     let mut panicking = connect(server.server_address());
     panicking.send("panic");

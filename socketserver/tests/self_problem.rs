@@ -42,7 +42,7 @@ impl Wrapper {
 #[test]
 fn a_wrapper_that_delegates_overrides_nothing() {
     let wrapper = Wrapper {
-        inner: Arc::new(ThreadingTCPServer::new("127.0.0.1:0").unwrap()),
+        inner: ThreadingTCPServer::new("127.0.0.1:0").unwrap(),
         refused: AtomicUsize::new(0),
     };
     let mut client = connect(wrapper.inner.server_address());

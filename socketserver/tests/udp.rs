@@ -20,9 +20,9 @@ use socketserver::{
 #[derive(Default)]
 struct UpperDatagram;
 
-impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for UpperDatagram {
+impl RequestHandler for UpperDatagram {
     type Base = DatagramRequestHandler;
-    fn handle(&mut self, this: &mut DatagramState<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut DatagramState) -> io::Result<()> {
         let mut packet = Vec::new();
         this.rfile.read_to_end(&mut packet)?;
         if packet == b"panic" {
@@ -36,9 +36,9 @@ impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for UpperDatagram {
 #[derive(Default)]
 struct UpperRaw;
 
-impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for UpperRaw {
-    type Base = BaseRequestHandler;
-    fn handle(&mut self, this: &mut Base<'_, S>) -> io::Result<()> {
+impl RequestHandler for UpperRaw {
+    type Base = BaseRequestHandler<Udp>;
+    fn handle(&mut self, this: &mut Base<Udp>) -> io::Result<()> {
         let reply = this.request.data.to_ascii_uppercase();
         this.request.socket.send_to(&reply, this.client_address)?;
         Ok(())
@@ -60,13 +60,12 @@ fn ask(socket: &UdpSocket, server: std::net::SocketAddr, message: &[u8]) -> Vec<
 }
 
 fn serve_then_stop<S: BaseServer<Transport = Udp>>(
-    server: S,
+    server: Arc<S>,
     conversation: impl FnOnce(std::net::SocketAddr),
 ) {
-    let server = Arc::new(server);
     let serving = {
         let server = Arc::clone(&server);
-        thread::spawn(move || server.serve_forever(Duration::from_secs(3600)))
+        thread::spawn(move || server.serve_forever_polling(Duration::from_secs(3600)))
     };
     conversation(server.server_address());
     server.shutdown();

@@ -168,7 +168,7 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
 /// down, their handlers read end-of-file, and `server_close` returns.
 #[test]
 fn server_close_ends_open_requests_after_the_shutdown_deadline() {
-    let server = Arc::new(ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap());
+    let server = ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
     server
         .core()
         .set_shutdown_deadline(Some(Duration::from_millis(200)));
@@ -196,7 +196,7 @@ fn server_close_ends_open_requests_after_the_shutdown_deadline() {
 /// it passes, and the loop stops.
 #[test]
 fn shutdown_of_a_serial_server_busy_with_a_client_returns_after_the_deadline() {
-    let server = Arc::new(TCPServer::<UpperLines>::new("127.0.0.1:0").unwrap());
+    let server = TCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
     server
         .core()
         .set_shutdown_deadline(Some(Duration::from_millis(200)));
@@ -228,7 +228,7 @@ fn shutdown_of_a_serial_server_busy_with_a_client_returns_after_the_deadline() {
 /// however long it stays (here: until it leaves).
 #[test]
 fn without_a_deadline_server_close_waits_for_the_client_as_python_does() {
-    let server = Arc::new(ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap());
+    let server = ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
     let serving = serve(&server);
     let mut client = connect(server.server_address());
     assert_eq!(client.say("hello"), "HELLO");

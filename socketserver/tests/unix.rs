@@ -47,9 +47,9 @@ impl Drop for TempDir {
 #[derive(Default)]
 struct UpperLines;
 
-impl<S: SocketServer<Transport = UnixStreamTransport>> RequestHandler<S> for UpperLines {
-    type Base = StreamRequestHandler;
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+impl RequestHandler for UpperLines {
+    type Base = StreamRequestHandler<UnixStreamTransport>;
+    fn handle(&mut self, this: &mut Stream<UnixStreamTransport>) -> io::Result<()> {
         let mut line = Vec::new();
         while this.rfile.read_until(b'\n', &mut line)? > 0 {
             this.wfile.write_all(&line.to_ascii_uppercase())?;
@@ -62,24 +62,24 @@ impl<S: SocketServer<Transport = UnixStreamTransport>> RequestHandler<S> for Upp
 #[derive(Default)]
 struct UpperPacket;
 
-impl<S: SocketServer<Transport = UnixDatagramTransport>> RequestHandler<S> for UpperPacket {
-    type Base = DatagramRequestHandler;
-    fn handle(&mut self, this: &mut DatagramState<'_, S>) -> io::Result<()> {
+impl RequestHandler for UpperPacket {
+    type Base = DatagramRequestHandler<UnixDatagramTransport>;
+    fn handle(&mut self, this: &mut DatagramState<UnixDatagramTransport>) -> io::Result<()> {
         let mut packet = Vec::new();
         this.rfile.read_to_end(&mut packet)?;
         this.wfile.write_all(&packet.to_ascii_uppercase())
     }
 }
 
-fn serve_then_stop<S: BaseServer>(server: S, conversation: impl FnOnce()) {
-    serve_while(&Arc::new(server), conversation);
+fn serve_then_stop<S: BaseServer>(server: Arc<S>, conversation: impl FnOnce()) {
+    serve_while(&server, conversation);
 }
 
 /// Serves on a thread while `conversation` runs, then shuts down and closes.
 fn serve_while<S: BaseServer>(server: &Arc<S>, conversation: impl FnOnce()) {
     let serving = {
         let server = Arc::clone(server);
-        thread::spawn(move || server.serve_forever(Duration::from_secs(3600)))
+        thread::spawn(move || server.serve_forever_polling(Duration::from_secs(3600)))
     };
     conversation();
     server.shutdown();
@@ -213,9 +213,9 @@ impl BaseServer for Recording {
 #[derive(Default)]
 struct RecordingUpper;
 
-impl RequestHandler<Recording> for RecordingUpper {
-    type Base = DatagramRequestHandler;
-    fn handle(&mut self, this: &mut DatagramState<'_, Recording>) -> io::Result<()> {
+impl RequestHandler for RecordingUpper {
+    type Base = DatagramRequestHandler<Recording>;
+    fn handle(&mut self, this: &mut DatagramState<Recording>) -> io::Result<()> {
         let noted = (this.client_address.clone(), this.packet.to_vec());
         this.server.seen.lock().unwrap().push(noted);
         this.wfile = this.packet.to_ascii_uppercase();

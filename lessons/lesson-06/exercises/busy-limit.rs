@@ -7,11 +7,10 @@
 
 use std::io;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use lesson_06::{Address, Upper};
-use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
+use socketserver::prelude::*;
 
 /// Exercise 06-busy-limit: lesson 06's threading server, with a limit on clients.
 ///
@@ -53,7 +52,7 @@ fn serve(address: &Address, max_clients: usize) -> io::Result<()> {
     // The first line is exactly `listening on HOST:PORT`: the check reads the port.
     println!("listening on {}", server.server_address());
     println!("serving at most {max_clients} clients at once");
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down: server_close() waits for the clients still connected");
     drop(server);
     println!("bye");

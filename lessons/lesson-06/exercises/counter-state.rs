@@ -9,14 +9,11 @@ use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Parser;
 use lesson_06::{Address, MAX_LINE, is_close, printable, upper};
-use socketserver::{
-    BaseServer, RequestHandler, ServerCore, SocketServer, Stream, StreamRequestHandler, Tcp,
-    TcpOptions, ThreadingMixIn, Threads,
-};
+use socketserver::prelude::*;
+use socketserver::{ServerCore, Threads};
 
 /// Exercise 06-counter-state: lesson 06's server, on a server type of its own.
 ///
@@ -47,18 +44,19 @@ fn main() -> ExitCode {
 /// Python's `with Counting(address, Counted) as server: server.serve_forever()`,
 /// until Ctrl-C.
 fn serve(address: &Address) -> io::Result<()> {
-    // TCPServer.__init__: create the socket, server_bind(), server_activate().
-    let transport = Tcp::new((address.host.as_str(), address.port), TcpOptions::default())?;
-    transport.server_bind()?;
-    transport.server_activate()?;
-    let server = socketserver::closing(Counting {
-        core: ServerCore::new(transport),
+    // TCPServer.__init__ (Tcp::bind: create the socket, server_bind(),
+    // server_activate()), then our own fields; in an Arc, as the crate's servers come.
+    let server = socketserver::closing(Arc::new(Counting {
+        core: ServerCore::new(Tcp::bind(
+            (address.host.as_str(), address.port),
+            TcpOptions::default(),
+        )?),
         threads: Threads::new(),
-    });
+    }));
     socketserver::shutdown_on_ctrl_c(&server)?;
     // The first line is exactly `listening on HOST:PORT`: the check reads the port.
     println!("listening on {}", server.server_address());
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down: server_close() waits for the clients still connected");
     drop(server);
     println!("bye");
@@ -93,7 +91,7 @@ impl BaseServer for Counting {
     }
 
     fn server_close(&self) {
-        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+        ThreadingMixIn::server_close(self, defaults::server_close);
     }
 }
 
@@ -110,12 +108,12 @@ impl ThreadingMixIn for Counting {
 #[derive(Default)]
 struct Counted;
 
-impl RequestHandler<Counting> for Counted {
-    type Base = StreamRequestHandler;
+impl RequestHandler for Counted {
+    type Base = StreamRequestHandler<Counting>;
 
     // TODO: count each client, once, before its conversation starts.
 
-    fn handle(&mut self, this: &mut Stream<'_, Counting>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream<Counting>) -> io::Result<()> {
         println!("connected: {}", this.client_address);
         let mut line = Vec::new();
         loop {

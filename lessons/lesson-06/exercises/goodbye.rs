@@ -7,13 +7,10 @@
 
 use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use lesson_06::{Address, MAX_LINE, is_close, printable, upper};
-use socketserver::{
-    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, ThreadingTCPServer,
-};
+use socketserver::prelude::*;
 
 /// Exercise 06-goodbye: lesson 06's threading server, whose handler says goodbye.
 ///
@@ -49,7 +46,7 @@ fn serve(address: &Address) -> io::Result<()> {
     socketserver::shutdown_on_ctrl_c(&server)?;
     // The first line is exactly `listening on HOST:PORT`: the check reads the port.
     println!("listening on {}", server.server_address());
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down: server_close() waits for the clients still connected");
     drop(server);
     println!("bye");
@@ -62,10 +59,10 @@ fn serve(address: &Address) -> io::Result<()> {
 #[derive(Default)]
 struct Goodbye;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Goodbye {
+impl RequestHandler for Goodbye {
     type Base = StreamRequestHandler;
 
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         println!("connected: {}", this.client_address);
         let mut line = Vec::new();
         loop {

@@ -25,16 +25,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 // SOLUTION-END
-use std::time::Duration;
 
 use clap::Parser;
 use lesson_06::{Address, Upper};
 // SOLUTION-BEGIN
-use socketserver::{
-    BaseServer, ServerCore, SocketServer, Tcp, TcpOptions, ThreadingMixIn, Threads, Transport,
-};
+use socketserver::{ServerCore, Threads};
 // SOLUTION-END
-// STARTER: use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
+use socketserver::prelude::*;
 
 /// Exercise 06-busy-limit: lesson 06's threading server, with a limit on clients.
 ///
@@ -72,23 +69,24 @@ fn serve(address: &Address, max_clients: usize) -> io::Result<()> {
     // STARTER: // clients at once, instead of `ThreadingTCPServer`.
     // STARTER: let server = ThreadingTCPServer::<Upper>::new((address.host.as_str(), address.port))?;
     // SOLUTION-BEGIN
-    // TCPServer.__init__: create the socket, server_bind(), server_activate().
-    let transport = Tcp::new((address.host.as_str(), address.port), TcpOptions::default())?;
-    transport.server_bind()?;
-    transport.server_activate()?;
-    let server = Limited {
-        core: ServerCore::new(transport),
+    // TCPServer.__init__ (Tcp::bind: create the socket, server_bind(),
+    // server_activate()), then our own fields; in an Arc, as the crate's servers come.
+    let server = Arc::new(Limited {
+        core: ServerCore::new(Tcp::bind(
+            (address.host.as_str(), address.port),
+            TcpOptions::default(),
+        )?),
         threads: Threads::new(),
         max_clients,
         active: AtomicUsize::new(0),
-    };
+    });
     // SOLUTION-END
     let server = socketserver::closing(server); // server_close() when it is dropped
     socketserver::shutdown_on_ctrl_c(&server)?;
     // The first line is exactly `listening on HOST:PORT`: the check reads the port.
     println!("listening on {}", server.server_address());
     println!("serving at most {max_clients} clients at once");
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down: server_close() waits for the clients still connected");
     drop(server);
     println!("bye");
@@ -143,15 +141,13 @@ impl BaseServer for Limited {
         false
     }
 
-    /// Frees the client's place first, then does what the default does: the
-    /// transport's `shutdown_request` (which ends the conversation), then
+    /// Frees the client's place first, then does what the default does (Python's
+    /// `super().shutdown_request(request)`): end the conversation, then
     /// `close_request`. In that order, the place is free by the time the client sees
-    /// its connection close. (Python would call `super().shutdown_request(request)`;
-    /// Rust has no `super`, so the default's two lines are written out.)
+    /// its connection close.
     fn shutdown_request(&self, request: TcpStream) {
         self.active.fetch_sub(1, Ordering::SeqCst);
-        self.core().transport().shutdown_request(&request);
-        self.close_request(request);
+        defaults::shutdown_request(self, request);
     }
 
     // From ThreadingMixIn, the MRO by hand:
@@ -160,7 +156,7 @@ impl BaseServer for Limited {
     }
 
     fn server_close(&self) {
-        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+        ThreadingMixIn::server_close(self, defaults::server_close);
     }
 }
 

@@ -22,12 +22,11 @@
 //! `StreamRequestHandler` does with `rfile.readline()`, and answers each line.
 
 use std::io::{self, BufRead, Read, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
-use socketserver::{
-    BaseServer, ForkingTCPServer, RequestHandler, SocketServer, Stream, StreamRequestHandler,
-    TCPServer, Tcp, ThreadPoolTCPServer, ThreadingTCPServer, resolution,
-};
+use socketserver::prelude::*;
+use socketserver::resolution;
 
 /// Where the server listens and the client connects: `--host` and `--port`.
 #[derive(clap::Args, Debug, Clone)]
@@ -83,10 +82,10 @@ pub fn is_close(line: &[u8]) -> bool {
 #[derive(Default)]
 pub struct Upper;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
+impl RequestHandler for Upper {
     type Base = StreamRequestHandler;
 
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         println!("connected: {}", this.client_address);
         let mut line = Vec::new();
         loop {
@@ -115,27 +114,42 @@ impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Upper {
 /// Serves on `address` with the mixin `mode` names, until Ctrl-C.
 pub fn serve(mode: Mode, address: &Address) -> io::Result<()> {
     let address = (address.host.as_str(), address.port);
+    // Ctrl-C's handler is a thread; a forking server must stay single-threaded, so
+    // it takes the crate's signal-flag version instead.
+    use socketserver::{shutdown_forking_on_ctrl_c, shutdown_on_ctrl_c};
     match mode {
-        Mode::Serial => run(TCPServer::<Upper>::new(address)?, mode),
-        Mode::Threading => run(ThreadingTCPServer::<Upper>::new(address)?, mode),
-        Mode::Forking => run(ForkingTCPServer::<Upper>::new(address)?, mode),
-        Mode::Pool => run(ThreadPoolTCPServer::<Upper>::new(address)?, mode),
+        Mode::Serial => run(TCPServer::<Upper>::new(address)?, mode, shutdown_on_ctrl_c),
+        Mode::Threading => run(
+            ThreadingTCPServer::<Upper>::new(address)?,
+            mode,
+            shutdown_on_ctrl_c,
+        ),
+        Mode::Forking => run(
+            ForkingTCPServer::<Upper>::new(address)?,
+            mode,
+            shutdown_forking_on_ctrl_c,
+        ),
+        Mode::Pool => run(
+            ThreadPoolTCPServer::<Upper>::new(address)?,
+            mode,
+            shutdown_on_ctrl_c,
+        ),
     }
 }
 // ANCHOR_END: serve
 
 // ANCHOR: run
 /// Python's `with server: server.serve_forever()`, for any of the four servers.
-fn run<S: BaseServer<Transport = Tcp>>(server: S, mode: Mode) -> io::Result<()> {
+fn run<S: BaseServer<Transport = Tcp>>(
+    server: Arc<S>,
+    mode: Mode,
+    stop_on_ctrl_c: fn(&Arc<S>) -> io::Result<()>,
+) -> io::Result<()> {
     let server = socketserver::closing(server); // server_close() when it is dropped
     // Beyond Python: clients still connected at Ctrl-C get half a second, then
     // their connections are shut down (Python's server_close would wait for ever).
-    server.core().set_shutdown_deadline(Some(SHUTDOWN_DEADLINE));
-    if mode != Mode::Forking {
-        // Forking needs a process with one thread, and the Ctrl-C handler is a
-        // thread: in forking mode, Ctrl-C simply ends the server and its children.
-        socketserver::shutdown_on_ctrl_c(&server)?;
-    }
+    server.set_shutdown_deadline(Some(SHUTDOWN_DEADLINE));
+    stop_on_ctrl_c(&server)?;
     let address = server.server_address();
     println!("listening on {address}");
     let mode_name = format!("{mode:?}").to_lowercase();
@@ -143,7 +157,7 @@ fn run<S: BaseServer<Transport = Tcp>>(server: S, mode: Mode) -> io::Result<()> 
         "lesson 06: lesson 04's server on the socketserver crate, --mode {mode_name}. Talk to me:"
     );
     println!("    {}", client_command(address));
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down: clients still connected get half a second to finish");
     drop(server);
     println!("bye");

@@ -9,14 +9,11 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Parser;
 use lesson_07::{Address, options, printable, upper};
-use socketserver::{
-    BaseServer, Datagram, DatagramRequestHandler, DatagramState, RequestHandler, ServerCore,
-    SocketServer, ThreadingMixIn, Threads, Udp,
-};
+use socketserver::prelude::*;
+use socketserver::{Datagram, ServerCore, Threads};
 
 /// Exercise 07-per-client-count: lesson 07's UDP server, numbering its replies per
 /// client.
@@ -78,7 +75,7 @@ impl BaseServer for Counting {
     }
 
     fn server_close(&self) {
-        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+        ThreadingMixIn::server_close(self, defaults::server_close);
     }
 }
 
@@ -95,10 +92,10 @@ impl ThreadingMixIn for Counting {
 #[derive(Default)]
 struct Numbered;
 
-impl RequestHandler<Counting> for Numbered {
-    type Base = DatagramRequestHandler;
+impl RequestHandler for Numbered {
+    type Base = DatagramRequestHandler<Counting>;
 
-    fn handle(&mut self, this: &mut DatagramState<'_, Counting>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut DatagramState<Counting>) -> io::Result<()> {
         let mut data = Vec::new();
         this.rfile.read_to_end(&mut data)?;
         println!("{} wrote: {}", this.client_address, printable(&data));
@@ -112,10 +109,10 @@ impl RequestHandler<Counting> for Numbered {
 /// Serves on `address` until Ctrl-C, as lesson 07's `serve` does, with our own server.
 fn serve(address: &Address) -> io::Result<()> {
     let transport = Udp::bind((address.host.as_str(), address.port), options())?;
-    let server = Counting {
+    let server = Arc::new(Counting {
         core: ServerCore::new(transport),
         threads: Threads::new(),
-    };
+    });
     let server = socketserver::closing(server); // server_close() when it is dropped
     socketserver::shutdown_on_ctrl_c(&server)?;
     let address = server.server_address();
@@ -125,7 +122,7 @@ fn serve(address: &Address) -> io::Result<()> {
         "    cargo run -p lesson-07 --bin lesson-07-client -- --port {}",
         address.port()
     );
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down");
     drop(server); // server_close(): close the socket, wait for the handler threads
     println!("bye");

@@ -6,14 +6,10 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use lesson_07::{Address, options, printable, upper};
-use socketserver::{
-    BaseServer, DatagramRequestHandler, DatagramState, RequestHandler, SocketServer,
-    ThreadingUDPServer, Udp,
-};
+use socketserver::prelude::*;
 
 /// Exercise 07-reverse: lesson 07's UDP server, which answers datagrams reversed.
 ///
@@ -48,10 +44,10 @@ fn main() -> ExitCode {
 #[derive(Default)]
 struct Reverse;
 
-impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for Reverse {
+impl RequestHandler for Reverse {
     type Base = DatagramRequestHandler;
 
-    fn handle(&mut self, this: &mut DatagramState<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut DatagramState) -> io::Result<()> {
         let mut data = Vec::new();
         this.rfile.read_to_end(&mut data)?;
         println!("{} wrote: {}", this.client_address, printable(&data));
@@ -75,7 +71,7 @@ fn serve(address: &Address) -> io::Result<()> {
         "    cargo run -p lesson-07 --bin lesson-07-client -- --port {}",
         address.port()
     );
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down");
     drop(server); // server_close(): close the socket, wait for the handler threads
     println!("bye");

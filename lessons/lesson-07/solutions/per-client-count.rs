@@ -26,14 +26,11 @@ use std::sync::Arc;
 // SOLUTION-BEGIN
 use std::sync::{Mutex, PoisonError};
 // SOLUTION-END
-use std::time::Duration;
 
 use clap::Parser;
 use lesson_07::{Address, options, printable, upper};
-use socketserver::{
-    BaseServer, Datagram, DatagramRequestHandler, DatagramState, RequestHandler, ServerCore,
-    SocketServer, ThreadingMixIn, Threads, Udp,
-};
+use socketserver::prelude::*;
+use socketserver::{Datagram, ServerCore, Threads};
 
 /// Exercise 07-per-client-count: lesson 07's UDP server, numbering its replies per
 /// client.
@@ -100,7 +97,7 @@ impl BaseServer for Counting {
     }
 
     fn server_close(&self) {
-        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+        ThreadingMixIn::server_close(self, defaults::server_close);
     }
 }
 
@@ -117,10 +114,10 @@ impl ThreadingMixIn for Counting {
 #[derive(Default)]
 struct Numbered;
 
-impl RequestHandler<Counting> for Numbered {
-    type Base = DatagramRequestHandler;
+impl RequestHandler for Numbered {
+    type Base = DatagramRequestHandler<Counting>;
 
-    fn handle(&mut self, this: &mut DatagramState<'_, Counting>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut DatagramState<Counting>) -> io::Result<()> {
         let mut data = Vec::new();
         this.rfile.read_to_end(&mut data)?;
         println!("{} wrote: {}", this.client_address, printable(&data));
@@ -149,13 +146,13 @@ impl RequestHandler<Counting> for Numbered {
 /// Serves on `address` until Ctrl-C, as lesson 07's `serve` does, with our own server.
 fn serve(address: &Address) -> io::Result<()> {
     let transport = Udp::bind((address.host.as_str(), address.port), options())?;
-    let server = Counting {
+    let server = Arc::new(Counting {
         core: ServerCore::new(transport),
         threads: Threads::new(),
         // SOLUTION-BEGIN
         counts: Mutex::new(HashMap::new()),
         // SOLUTION-END
-    };
+    });
     let server = socketserver::closing(server); // server_close() when it is dropped
     socketserver::shutdown_on_ctrl_c(&server)?;
     let address = server.server_address();
@@ -165,7 +162,7 @@ fn serve(address: &Address) -> io::Result<()> {
         "    cargo run -p lesson-07 --bin lesson-07-client -- --port {}",
         address.port()
     );
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down");
     drop(server); // server_close(): close the socket, wait for the handler threads
     println!("bye");

@@ -36,10 +36,7 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use socketserver::{
-    BaseServer, DatagramRequestHandler, DatagramState, RequestHandler, SocketServer,
-    ThreadingUDPServer, Udp, UdpOptions,
-};
+use socketserver::prelude::*;
 
 /// Where the server listens and the client sends: `--host` and `--port`.
 #[derive(clap::Args, Debug, Clone)]
@@ -95,10 +92,10 @@ pub fn upper(data: &[u8]) -> Vec<u8> {
 #[derive(Default)]
 pub struct Upper;
 
-impl<S: SocketServer<Transport = Udp>> RequestHandler<S> for Upper {
+impl RequestHandler for Upper {
     type Base = DatagramRequestHandler;
 
-    fn handle(&mut self, this: &mut DatagramState<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut DatagramState) -> io::Result<()> {
         let mut data = Vec::new();
         this.rfile.read_to_end(&mut data)?; // data = self.rfile.read()
         println!("{} wrote: {}", this.client_address, printable(&data));
@@ -119,7 +116,7 @@ pub fn serve(address: &Address) -> io::Result<()> {
     println!("listening on {address}");
     println!("lesson 07: UDP, a thread per datagram. Send me datagrams from another terminal:");
     println!("    {}", client_command(address));
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down");
     drop(server); // server_close(): close the socket, wait for the handler threads
     println!("bye");

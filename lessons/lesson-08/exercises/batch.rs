@@ -7,14 +7,11 @@
 use std::fmt::Display;
 use std::io::{self, BufRead, ErrorKind, Write};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use lesson_08::framing::{Decoder, Limits, MAX_HEADER, Message, encode, frame_error, read_message};
 use lesson_08::{Address, MAX_COMMAND, printable, run_command};
-use socketserver::{
-    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, ThreadingTCPServer,
-};
+use socketserver::prelude::*;
 
 /// Exercise 08-batch: lesson 08's server, framed both ways, which answers batches.
 ///
@@ -64,10 +61,10 @@ fn run(request: &[u8]) -> Message {
 #[derive(Default)]
 struct Commands;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Commands {
+impl RequestHandler for Commands {
     type Base = StreamRequestHandler;
 
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let peer = this.client_address;
         println!("connected: {peer}");
         if let Err(error) = converse(&mut this.rfile, &mut this.wfile, peer) {
@@ -125,7 +122,7 @@ fn serve(address: &Address) -> io::Result<()> {
         "    cargo run -p lesson-08 --bin lesson-08-client -- --port {} --protocol framed",
         address.port()
     );
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down: server_close() waits for the clients still connected");
     drop(server);
     println!("bye");

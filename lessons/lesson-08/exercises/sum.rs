@@ -7,14 +7,11 @@
 use std::fmt::Display;
 use std::io::{self, ErrorKind, Read, Write};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use lesson_08::framing::{Message, encode};
 use lesson_08::{Address, RECV_SIZE, printable, run_command};
-use socketserver::{
-    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, ThreadingTCPServer,
-};
+use socketserver::prelude::*;
 
 /// Exercise 08-sum: lesson 08's server, which also adds numbers.
 ///
@@ -56,10 +53,10 @@ fn run(command: &[u8]) -> Message {
 #[derive(Default)]
 struct Commands;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for Commands {
+impl RequestHandler for Commands {
     type Base = StreamRequestHandler;
 
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let peer = this.client_address;
         println!("connected: {peer}");
         if let Err(error) = converse(&mut this.rfile, &mut this.wfile, peer) {
@@ -104,7 +101,7 @@ fn serve(address: &Address) -> io::Result<()> {
         "    cargo run -p lesson-08 --bin lesson-08-client -- --port {}",
         address.port()
     );
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down: server_close() waits for the clients still connected");
     drop(server);
     println!("bye");

@@ -31,12 +31,11 @@ pub mod framing;
 use std::fmt::Display;
 use std::io::{self, BufRead, Write};
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use framing::{Decoder, Limits, MAX_HEADER, Message, encode, frame_error, read_message};
-use socketserver::{
-    BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp, ThreadingTCPServer,
-};
+use socketserver::prelude::*;
 
 /// Where the server listens and the client connects: `--host` and `--port`.
 #[derive(clap::Args, Debug, Clone)]
@@ -224,10 +223,10 @@ impl<W> Default for Commands<W> {
     }
 }
 
-impl<S: SocketServer<Transport = Tcp>, W: Wire> RequestHandler<S> for Commands<W> {
+impl<W: Wire> RequestHandler for Commands<W> {
     type Base = StreamRequestHandler;
 
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let peer = this.client_address;
         println!("connected: {peer}");
         if let Err(error) = converse(W::PROTOCOL, &mut this.rfile, &mut this.wfile, peer) {
@@ -314,19 +313,17 @@ pub fn serve(protocol: Protocol, address: &Address) -> io::Result<()> {
 }
 
 /// Python's `with server: server.serve_forever()`.
-fn run<S: BaseServer<Transport = Tcp>>(server: S, protocol: Protocol) -> io::Result<()> {
+fn run<S: BaseServer<Transport = Tcp>>(server: Arc<S>, protocol: Protocol) -> io::Result<()> {
     let server = socketserver::closing(server); // server_close() when it is dropped
     // Clients still connected at Ctrl-C get half a second, then their connections
     // are shut down (Python's server_close would wait for ever).
-    server
-        .core()
-        .set_shutdown_deadline(Some(Duration::from_millis(500)));
+    server.set_shutdown_deadline(Some(Duration::from_millis(500)));
     socketserver::shutdown_on_ctrl_c(&server)?;
     let address = server.server_address();
     println!("listening on {address}");
     println!("lesson 08: {}. Talk to me:", describe(protocol));
     println!("    {}", client_command(address, protocol));
-    server.serve_forever(Duration::from_millis(500))?;
+    server.serve_forever()?;
     println!("shutting down: clients still connected get half a second to finish");
     drop(server);
     println!("bye");

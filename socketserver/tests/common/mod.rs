@@ -9,7 +9,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use classroom::TIMEOUT;
-use socketserver::{BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler, Tcp};
+use socketserver::{BaseServer, RequestHandler, Stream, StreamRequestHandler};
 
 /// A test client: one connection, read line by line. Dropping it closes it.
 pub struct Client {
@@ -61,7 +61,7 @@ pub const FOREVER: Duration = Duration::from_secs(3600);
 /// `serve_forever` on its own thread, as Python's tests run it.
 pub fn serve<S: BaseServer>(server: &Arc<S>) -> JoinHandle<io::Result<()>> {
     let server = Arc::clone(server);
-    thread::spawn(move || server.serve_forever(FOREVER))
+    thread::spawn(move || server.serve_forever_polling(FOREVER))
 }
 
 /// Upper-cases lines; a line `fail` returns an error, `panic` panics, so tests can
@@ -69,9 +69,9 @@ pub fn serve<S: BaseServer>(server: &Arc<S>) -> JoinHandle<io::Result<()>> {
 #[derive(Default)]
 pub struct UpperLines;
 
-impl<S: SocketServer<Transport = Tcp>> RequestHandler<S> for UpperLines {
+impl RequestHandler for UpperLines {
     type Base = StreamRequestHandler;
-    fn handle(&mut self, this: &mut Stream<'_, S>) -> io::Result<()> {
+    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let mut line = String::new();
         while this.rfile.read_line(&mut line)? > 0 {
             match line.trim() {

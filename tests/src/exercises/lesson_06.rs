@@ -12,7 +12,7 @@ pub const EXERCISES: &[Exercise] = &[
         hints: &[
             "`RequestHandler` has three methods, Python's `setup`, `handle` and \
              `finish`; `finish` has a default that does nothing. Define your own in \
-             the `impl`: `fn finish(&mut self, this: &mut Stream<'_, S>) -> \
+             the `impl`: `fn finish(&mut self, this: &mut Stream) -> \
              io::Result<()>`. It runs after `handle`, however `handle` ended.",
             "The count belongs to one conversation, so it lives in the handler itself \
              (`self`), not in `this`, which the base class made: change \
@@ -41,7 +41,7 @@ pub const EXERCISES: &[Exercise] = &[
              start them at `AtomicU64::new(0)` in `serve`, and change them with \
              `this.server.lines.fetch_add(1, Ordering::SeqCst)`.",
             "Count a client in the handler's `setup` (Python's `setup`, run once before \
-             `handle`): `fn setup(&mut self, this: &mut Stream<'_, Counting>) -> \
+             `handle`): `fn setup(&mut self, this: &mut Stream<Counting>) -> \
              io::Result<()>`. Answer `stats` (recognised as `close` is) with \
              `writeln!(this.wfile, \"clients: {}, lines: {}\", ...)`, reading both \
              with `.load(Ordering::SeqCst)`, and `continue` without counting it.",
@@ -69,8 +69,8 @@ pub const EXERCISES: &[Exercise] = &[
              once. So count every request in `verify_request` (`fetch_add`, and refuse \
              when the new count is above `max_clients`), and count it out in your own \
              `shutdown_request`: `fetch_sub` first, then what the default does, \
-             `self.core().transport().shutdown_request(&request); \
-             self.close_request(request);` (`use socketserver::Transport`).",
+             Python's `super().shutdown_request(request)`: \
+             `defaults::shutdown_request(self, request);`.",
         ],
         args: &["--max-clients", "2"],
         setup: None,
