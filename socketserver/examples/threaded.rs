@@ -27,7 +27,7 @@ impl RequestHandler for ThreadedTCPRequestHandler {
     }
 }
 
-type ThreadedTCPServer<H> = socketserver::Threading<Tcp, H>;
+type ThreadedTCPServer<H> = Threading<Tcp, H>;
 
 fn client(address: SocketAddr, message: &str) -> io::Result<()> {
     let mut sock = TcpStream::connect(address)?;

@@ -1,12 +1,5 @@
-//! The seed tutorial's server, on the crate: a `BaseRequestHandler` whose `handle`
-//! loops `recv(1024)` and sends back the data upper-cased, served by
-//! `ThreadingTCPServer` on 127.0.0.1:8080. `python/tutorial.py` is the Python it
-//! ports, line for line; the book shows them side by side, and
-//! `tests/newcomers.rs` holds the two to the same conversation and the Rust to at
-//! most 1.5 times the Python's lines.
-//!
-//!     cargo run -p socketserver --example tutorial
-// ANCHOR: all
+// The classic tutorial's server on `socketserver`, ported line for line from
+// `python/tutorial.py`: answers what it reads in upper case, a thread per client.
 use std::io::{self, Read, Write};
 
 use socketserver::prelude::*;
@@ -32,4 +25,3 @@ impl RequestHandler for MyHandler {
 fn main() -> io::Result<()> {
     ThreadingTCPServer::<MyHandler>::new("127.0.0.1:8080")?.serve_forever()
 }
-// ANCHOR_END: all

@@ -1,4 +1,4 @@
-# ANCHOR: all
+# The classic tutorial's server: answers what it reads in upper case, a thread per client.
 import socketserver
 
 class MyHandler(socketserver.BaseRequestHandler):
@@ -15,4 +15,3 @@ class MyHandler(socketserver.BaseRequestHandler):
 if __name__ == "__main__":
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 8080), MyHandler)
     server.serve_forever()
-# ANCHOR_END: all

@@ -1,49 +1,36 @@
 //! `socketserver` — Python's `socketserver` module, in Rust.
 //!
+//! The classic Python tutorial's server, a handler that answers what it reads in
+//! upper case, one thread per client:
+//!
+//! ```python
+#![doc = include_str!("../python/tutorial.py")]
+//! ```
+//!
+//! is, with this crate:
+//!
+//! ```no_run
+#![doc = include_str!("../examples/tutorial.rs")]
+//! ```
+//!
+//! (`cargo run -p socketserver --example tutorial` runs it; `examples/threaded.rs`
+//! is the Python documentation's `ThreadedTCPServer` example, ported the same way.)
+//!
 //! This is where the lessons are heading. Lessons 01–05 build a socket server by hand,
-//! the way the classic Python tutorial does; this crate packages the result as Python
-//! does: a [`BaseServer`] with the request loop and its hooks, a transport layer that
-//! owns the socket ([`Tcp`]), mixins that change how a request is processed
+//! the way the tutorial does; this crate packages the result as Python does: a
+//! [`BaseServer`] with the request loop and its hooks, a transport layer that owns
+//! the socket ([`Tcp`]), mixins that change how a request is processed
 //! ([`ThreadingMixIn`]), and request handlers ([`RequestHandler`] on a
-//! [`StreamRequestHandler`] or [`BaseRequestHandler`] base).
+//! [`BaseRequestHandler`], [`StreamRequestHandler`] or [`DatagramRequestHandler`]
+//! base). [`prelude`] brings them all in with one `use`.
 //!
 //! Python composes them by multiple inheritance and lets the MRO pick, for each
 //! method, the first class that defines it. Rust has no inheritance: each composed
-//! type ([`ThreadingTCPServer`]) implements [`BaseServer`] and names, hook by hook,
-//! the layer it takes. Because the templates are a trait's provided methods, `self`
-//! inside them is the composed type, so overrides are late-bound exactly as Python's
-//! `self.` lookups are.
-//!
-//! ```no_run
-//! use std::io::{self, BufRead, Write};
-//! use std::sync::Arc;
-//! use std::time::Duration;
-//! use socketserver::{BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler,
-//!                    Tcp, ThreadingTCPServer};
-//!
-//! /// Python: class Upper(socketserver.StreamRequestHandler)
-//! #[derive(Default)]
-//! struct Upper;
-//!
-//! impl RequestHandler for Upper {
-//!     type Base = StreamRequestHandler;
-//!     fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
-//!         let mut line = Vec::new();
-//!         while this.rfile.read_until(b'\n', &mut line)? > 0 {
-//!             this.wfile.write_all(&line.to_ascii_uppercase())?;
-//!             line.clear();
-//!         }
-//!         Ok(())
-//!     }
-//! }
-//!
-//! fn main() -> io::Result<()> {
-//!     let server = ThreadingTCPServer::<Upper>::new("127.0.0.1:8888")?;
-//!     server.serve_forever()
-//! }
-//! ```
-//!
-//! The crate is being built in the open (issue 3 of the project).
+//! type ([`ThreadingTCPServer`] is [`Threading`]`<Tcp, H>`) implements [`BaseServer`]
+//! and names, hook by hook, the layer it takes. Because the templates are a trait's
+//! provided methods, `self` inside them is the composed type, so overrides are
+//! late-bound exactly as Python's `self.` lookups are; [`resolution`] prints the
+//! result as Python's `__mro__` and who provides each hook.
 #![deny(missing_docs)]
 
 mod closing;
@@ -118,14 +105,15 @@ pub use crate::unix::{
 pub mod prelude {
     pub use crate::{
         Address, Base, BaseRequestHandler, BaseServer, DatagramRequestHandler, DatagramState,
-        HandlerError, Request, RequestHandler, SocketServer, Stream, StreamRequestHandler,
-        SystemExit, TCPServer, Tcp, TcpOptions, This, ThreadPoolMixIn, ThreadPoolTCPServer,
-        ThreadPoolUDPServer, ThreadingMixIn, ThreadingTCPServer, ThreadingUDPServer, Transport,
-        UDPServer, Udp, UdpOptions, closing, defaults, shutdown_on_ctrl_c,
+        HandlerError, Pooled, Request, RequestHandler, Serial, SocketServer, Stream,
+        StreamRequestHandler, SystemExit, TCPServer, Tcp, TcpOptions, This, ThreadPoolMixIn,
+        ThreadPoolTCPServer, ThreadPoolUDPServer, Threading, ThreadingMixIn, ThreadingTCPServer,
+        ThreadingUDPServer, Transport, UDPServer, Udp, UdpOptions, closing, defaults,
+        shutdown_on_ctrl_c,
     };
     #[cfg(unix)]
     pub use crate::{
-        ForkingMixIn, ForkingTCPServer, ForkingUDPServer, ForkingUnixDatagramServer,
+        Forking, ForkingMixIn, ForkingTCPServer, ForkingUDPServer, ForkingUnixDatagramServer,
         ForkingUnixStreamServer, ThreadingUnixDatagramServer, ThreadingUnixStreamServer,
         UnixDatagramServer, UnixDatagramTransport, UnixStreamServer, UnixStreamTransport,
         shutdown_forking_on_ctrl_c,

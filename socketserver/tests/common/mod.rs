@@ -86,9 +86,16 @@ impl RequestHandler for UpperLines {
 }
 
 /// One of the crate's examples, to run as a server process on a free port.
+pub fn example(name: &str) -> std::process::Command {
+    let mut command = example_command(name);
+    command.args(["--port", "0"]);
+    command
+}
+
+/// One of the crate's examples, to run as it is.
 /// `cargo test` builds the examples next to the test binaries:
 /// target/debug/deps/<test> -> target/debug/examples/<name>.
-pub fn example(name: &str) -> std::process::Command {
+pub fn example_command(name: &str) -> std::process::Command {
     let deps = std::env::current_exe().unwrap();
     let path = deps
         .parent()
@@ -102,7 +109,5 @@ pub fn example(name: &str) -> std::process::Command {
         "{} is missing: run `cargo test`, which builds the examples",
         path.display()
     );
-    let mut command = std::process::Command::new(path);
-    command.args(["--port", "0"]);
-    command
+    std::process::Command::new(path)
 }
