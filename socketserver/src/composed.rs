@@ -73,7 +73,7 @@ use crate::udp::Udp;
 /// listen yourself, and serve on it:
 ///
 /// ```
-/// use socketserver::{SocketServer, TCPServer, Tcp, TcpOptions};
+/// use socketserver::prelude::*;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {

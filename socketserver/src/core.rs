@@ -63,7 +63,8 @@ pub struct ServerCore<T: Transport> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use socketserver::{BaseServer, HookCall, SocketServer, TCPServer};
+/// use socketserver::prelude::*;
+/// use socketserver::HookCall;
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {
 /// #     type Base = socketserver::StreamRequestHandler;
@@ -127,8 +128,7 @@ impl<T: Transport> ServerCore<T> {
     /// ```
     /// use std::io::{BufRead, BufReader, Write};
     /// use std::net::TcpStream;
-    /// use std::sync::Arc;
-    /// use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
+    /// use socketserver::prelude::*;
     /// # use std::io::{BufRead as _, Write as _};
     /// # #[derive(Default)] struct Upper;
     /// # impl socketserver::RequestHandler for Upper {
@@ -200,10 +200,9 @@ impl<T: Transport> ServerCore<T> {
     /// an `Arc`, as Python's assignment works on a running server.
     ///
     /// ```
-    /// use std::sync::Arc;
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// use std::time::Duration;
-    /// use socketserver::{BaseServer, SocketServer, TCPServer};
+    /// use socketserver::prelude::*;
     /// # #[derive(Default)] struct Quiet;
     /// # impl socketserver::RequestHandler for Quiet {
     /// #     type Base = socketserver::StreamRequestHandler;
@@ -214,7 +213,7 @@ impl<T: Transport> ServerCore<T> {
     /// let server = TCPServer::<Quiet>::new("127.0.0.1:0")?;
     /// assert_eq!(server.timeout(), None); // Python's class default: wait forever
     ///
-    /// server.core().set_timeout(Some(Duration::from_millis(10)));
+    /// server.set_timeout(Some(Duration::from_millis(10)));
     /// assert_eq!(server.timeout(), Some(Duration::from_millis(10)));
     /// server.handle_request()?; // nobody connects: handle_timeout runs, and it returns
     /// # Ok(()) }
@@ -282,9 +281,8 @@ impl<T: Transport> ServerCore<T> {
     /// ```
     /// use std::io::Read;
     /// use std::net::TcpStream;
-    /// use std::sync::Arc;
     /// use std::time::{Duration, Instant};
-    /// use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
+    /// use socketserver::prelude::*;
     /// # use std::io::{BufRead as _, Write as _};
     /// # #[derive(Default)] struct Upper;
     /// # impl socketserver::RequestHandler for Upper {
@@ -300,7 +298,7 @@ impl<T: Transport> ServerCore<T> {
     /// # }
     /// # fn main() -> std::io::Result<()> {
     /// let server = ThreadingTCPServer::<Upper>::new("127.0.0.1:0")?;
-    /// server.core().set_shutdown_deadline(Some(Duration::from_millis(100)));
+    /// server.set_shutdown_deadline(Some(Duration::from_millis(100)));
     ///
     /// // A client connects, and stays: its handler waits for its next line.
     /// let mut client = TcpStream::connect(server.server_address())?;

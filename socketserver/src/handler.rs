@@ -206,6 +206,7 @@ pub trait RequestHandler: Default + 'static {
 /// use std::net::{SocketAddr, TcpStream};
 /// use std::sync::Arc;
 /// use socketserver::prelude::*;
+/// use socketserver::prelude::*;
 /// use socketserver::{HandlerBase, RunsOn};
 ///
 /// /// Python: class Greeting(BaseRequestHandler), whose setup says welcome.
@@ -811,6 +812,7 @@ pub(crate) fn run<S: BaseServer>(
 /// ```
 /// use std::net::UdpSocket;
 /// use std::sync::Arc;
+/// use socketserver::prelude::*;
 /// use socketserver::{AsDatagram, Datagram};
 ///
 /// # fn main() -> std::io::Result<()> {

@@ -47,7 +47,8 @@ enum Default {
 /// It prints as the inspector's table:
 ///
 /// ```
-/// use socketserver::{resolution, ThreadingTCPServer};
+/// use socketserver::prelude::*;
+/// use socketserver::resolution;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {
@@ -83,7 +84,8 @@ impl Resolution {
 /// provides it.
 ///
 /// ```
-/// use socketserver::{resolution, ThreadingTCPServer};
+/// use socketserver::prelude::*;
+/// use socketserver::resolution;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {

@@ -76,8 +76,8 @@ impl<R, A> Default for Pool<R, A> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use socketserver::{Address, BaseServer, Pool, Request, ServerCore, SocketServer, Tcp,
-///                    ThreadPoolMixIn};
+/// use socketserver::prelude::*;
+/// use socketserver::{Pool, ServerCore};
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {

@@ -30,7 +30,7 @@ use crate::transport::Transport;
 ///
 /// ```
 /// use std::net::TcpStream;
-/// use socketserver::{Request, TCPServer};
+/// use socketserver::prelude::*;
 /// # struct Upper;
 ///
 /// fn the_connection(request: Request<TCPServer<Upper>>) -> TcpStream {
@@ -43,7 +43,7 @@ pub type Request<S> = <<S as SocketServer>::Transport as Transport>::Request;
 /// Every transport's address can be printed, so code for any server can log it:
 ///
 /// ```
-/// use socketserver::{Address, SocketServer};
+/// use socketserver::prelude::*;
 ///
 /// fn log_connected<S: SocketServer>(client_address: &Address<S>) {
 ///     println!("connected: {client_address:?}");
@@ -115,7 +115,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// use std::io::{Read, Write};
 /// use std::net::{IpAddr, TcpStream};
 /// use std::sync::{Arc, Mutex};
-/// use socketserver::{Address, BaseServer, Request, ServerCore, SocketServer, Tcp, TcpOptions};
+/// use socketserver::prelude::*;
+/// use socketserver::ServerCore;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {
@@ -213,7 +214,7 @@ pub trait BaseServer: SocketServer {
     ///
     /// Python's class attribute is `None`; an instance sets its own with
     /// `server.timeout = 5`, which is
-    /// [`server.core().set_timeout(...)`](crate::ServerCore::set_timeout) here. A type
+    /// [`server.set_timeout(...)`](crate::ServerCore::set_timeout) here. A type
     /// with another default (the forking servers' 300 s) overrides this method and
     /// still honours what was set.
     fn timeout(&self) -> Option<Duration> {
@@ -375,8 +376,7 @@ pub trait BaseServer: SocketServer {
     /// ```
     /// use std::io::{Read, Write};
     /// use std::net::TcpStream;
-    /// use std::sync::Arc;
-    /// use socketserver::{BaseServer, SocketServer, TCPServer};
+    /// use socketserver::prelude::*;
     /// # use std::io::{BufRead as _, Write as _};
     /// # #[derive(Default)] struct Upper;
     /// # impl socketserver::RequestHandler for Upper {
@@ -462,7 +462,7 @@ pub trait BaseServer: SocketServer {
     /// use std::sync::Arc;
     /// use std::thread;
     /// use std::time::Duration;
-    /// use socketserver::{BaseServer, SocketServer, ThreadingTCPServer};
+    /// use socketserver::prelude::*;
     /// # use std::io::{BufRead as _, Write as _};
     /// # #[derive(Default)] struct Upper;
     /// # impl socketserver::RequestHandler for Upper {
@@ -587,7 +587,8 @@ impl OutOfDescriptors {
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use socketserver::{BaseServer, Request, ServerCore, SocketServer, Tcp, defaults};
+/// use socketserver::prelude::*;
+/// use socketserver::ServerCore;
 /// # #[derive(Default)] struct Quiet;
 /// # impl socketserver::RequestHandler for Quiet {
 /// #     type Base = socketserver::StreamRequestHandler;

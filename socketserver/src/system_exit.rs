@@ -21,9 +21,7 @@ use std::io;
 /// ```
 /// use std::io::{self, BufRead, Write};
 /// use std::net::TcpStream;
-/// use std::sync::Arc;
-/// use socketserver::{BaseServer, RequestHandler, SocketServer, Stream, StreamRequestHandler,
-///                    SystemExit, Tcp, TCPServer};
+/// use socketserver::prelude::*;
 ///
 /// /// Answers lines until one says `quit`, which stops the whole server.
 /// #[derive(Default)]

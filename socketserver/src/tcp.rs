@@ -13,7 +13,7 @@ use crate::transport::{Transport, first_address, lock};
 /// Python's `TCPServer` class attributes that shape the socket.
 #[derive(Debug, Clone)]
 /// ```
-/// use socketserver::{SocketServer, TCPServer, TcpOptions};
+/// use socketserver::prelude::*;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {
@@ -74,7 +74,8 @@ impl TcpOptions {
     /// Exactly Python's class attributes, the backlog of 5 included:
     ///
     /// ```
-    /// use socketserver::{SOMAXCONN, TcpOptions};
+    /// use socketserver::prelude::*;
+    /// use socketserver::SOMAXCONN;
     ///
     /// assert_eq!(TcpOptions::python().request_queue_size, 5);
     /// assert_eq!(TcpOptions::default().request_queue_size, SOMAXCONN);
@@ -101,7 +102,7 @@ enum TcpState {
 /// Its life, step by step (the composed servers' `new` does all three):
 ///
 /// ```
-/// use socketserver::{Tcp, TcpOptions, Transport};
+/// use socketserver::prelude::*;
 ///
 /// # fn main() -> std::io::Result<()> {
 /// let transport = Tcp::new("127.0.0.1:0", TcpOptions::default())?;
@@ -189,7 +190,7 @@ impl Tcp {
     /// `server.core().transport().socket()`.
     ///
     /// ```
-    /// use socketserver::{SocketServer, Tcp, TCPServer, TcpOptions};
+    /// use socketserver::prelude::*;
     /// # #[derive(Default)] struct Quiet;
     /// # impl socketserver::RequestHandler for Quiet {
     /// #     type Base = socketserver::StreamRequestHandler;
@@ -297,7 +298,7 @@ impl Tcp {
     /// does.
     ///
     /// ```
-    /// use socketserver::{Tcp, TcpOptions, Transport};
+    /// use socketserver::prelude::*;
     ///
     /// # fn main() -> std::io::Result<()> {
     /// let transport = Tcp::bind("127.0.0.1:0", TcpOptions::default())?;

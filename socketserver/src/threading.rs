@@ -127,9 +127,8 @@ impl Threads {
 /// use std::io::{self, BufRead, Read, Write};
 /// use std::net::TcpStream;
 /// use std::sync::{Arc, Mutex};
-/// use socketserver::{Address, BaseServer, HandlerError, Request, RequestHandler, ServerCore,
-///                    SocketServer, Stream, StreamRequestHandler, Tcp, TcpOptions, ThreadingMixIn,
-///                    Threads};
+/// use socketserver::prelude::*;
+/// use socketserver::{ServerCore, Threads};
 ///
 /// #[derive(Default)]
 /// struct Fragile;

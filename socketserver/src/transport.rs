@@ -18,7 +18,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 /// Code for any transport can use what they share:
 ///
 /// ```
-/// use socketserver::{Tcp, TcpOptions, Transport, Udp, UdpOptions};
+/// use socketserver::prelude::*;
 ///
 /// fn describe<T: Transport>(transport: &T) -> String {
 ///     format!("{} on {:?}", T::CLASS, transport.server_address())

@@ -33,9 +33,7 @@ use crate::transport::{Transport, first_address, lock, recv_datagram};
 /// ```
 /// use std::io;
 /// use std::net::UdpSocket;
-/// use std::sync::Arc;
-/// use socketserver::{Base, BaseRequestHandler, BaseServer, RequestHandler, SocketServer, Udp,
-///                    UDPServer};
+/// use socketserver::prelude::*;
 ///
 /// #[derive(Default)]
 /// struct Echo;
@@ -74,8 +72,7 @@ pub struct Datagram<T = UdpSocket> {
 ///
 /// ```
 /// use std::net::UdpSocket;
-/// use std::sync::Arc;
-/// use socketserver::{BaseServer, SocketServer, UDPServer, UdpOptions};
+/// use socketserver::prelude::*;
 /// # #[derive(Default)] struct Shout;
 /// # impl socketserver::RequestHandler for Shout {
 /// #     type Base = socketserver::DatagramRequestHandler;
@@ -202,7 +199,7 @@ impl<T: AsRawFd> DatagramLife<T> {
 /// does all three):
 ///
 /// ```
-/// use socketserver::{Transport, Udp, UdpOptions};
+/// use socketserver::prelude::*;
 ///
 /// # fn main() -> std::io::Result<()> {
 /// let transport = Udp::new("127.0.0.1:0", UdpOptions::default())?;
@@ -218,7 +215,7 @@ impl<T: AsRawFd> DatagramLife<T> {
 /// Or in one call, with the servers' constructors:
 ///
 /// ```
-/// use socketserver::{SocketServer, Udp, UDPServer, UdpOptions};
+/// use socketserver::prelude::*;
 /// # #[derive(Default)] struct Shout;
 /// # impl socketserver::RequestHandler for Shout {
 /// #     type Base = socketserver::DatagramRequestHandler;
@@ -306,7 +303,7 @@ impl Udp {
     /// `server.core().transport().socket()`. An error once the server is closed.
     ///
     /// ```
-    /// use socketserver::{SocketServer, Udp, UDPServer, UdpOptions};
+    /// use socketserver::prelude::*;
     /// # #[derive(Default)] struct Quiet;
     /// # impl socketserver::RequestHandler for Quiet {
     /// #     type Base = socketserver::DatagramRequestHandler;

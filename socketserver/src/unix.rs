@@ -44,7 +44,8 @@ use crate::udp::{Datagram, DatagramLife};
 /// Python's class attributes of the Unix servers.
 #[derive(Debug, Clone)]
 /// ```
-/// use socketserver::{UnixOptions, UnixStreamServer};
+/// use socketserver::prelude::*;
+/// use socketserver::UnixOptions;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {
@@ -113,7 +114,8 @@ impl StreamLife {
 /// does all three, as [`bind`](UnixStreamTransport::bind) does):
 ///
 /// ```
-/// use socketserver::{Transport, UnixOptions, UnixStreamTransport};
+/// use socketserver::prelude::*;
+/// use socketserver::UnixOptions;
 ///
 /// # fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("socketserver-doc-stream-steps-{}", std::process::id()));
@@ -135,7 +137,8 @@ impl StreamLife {
 /// Or in one call:
 ///
 /// ```
-/// use socketserver::{SocketServer, UnixOptions, UnixStreamServer, UnixStreamTransport};
+/// use socketserver::prelude::*;
+/// use socketserver::UnixOptions;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {
@@ -244,7 +247,8 @@ impl UnixStreamTransport {
     /// An error once the server is closed.
     ///
     /// ```
-    /// use socketserver::{SocketServer, UnixOptions, UnixStreamServer, UnixStreamTransport};
+    /// use socketserver::prelude::*;
+    /// use socketserver::UnixOptions;
     /// # #[derive(Default)] struct Quiet;
     /// # impl socketserver::RequestHandler for Quiet {
     /// #     type Base = socketserver::StreamRequestHandler<socketserver::UnixStreamTransport>;
@@ -342,7 +346,8 @@ impl Transport for UnixStreamTransport {
 /// from the moment it is bound:
 ///
 /// ```
-/// use socketserver::{Transport, UnixDatagramTransport, UnixOptions};
+/// use socketserver::prelude::*;
+/// use socketserver::UnixOptions;
 ///
 /// # fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("socketserver-doc-datagram-steps-{}", std::process::id()));
@@ -363,7 +368,8 @@ impl Transport for UnixStreamTransport {
 /// Or in one call:
 ///
 /// ```
-/// use socketserver::{SocketServer, UnixDatagramServer, UnixDatagramTransport, UnixOptions};
+/// use socketserver::prelude::*;
+/// use socketserver::UnixOptions;
 /// # #[derive(Default)] struct Shout;
 /// # impl socketserver::RequestHandler for Shout {
 /// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;
@@ -452,7 +458,8 @@ impl UnixDatagramTransport {
     ///
     /// ```
     /// use socket2::SockRef;
-    /// use socketserver::{UnixDatagramTransport, UnixOptions};
+    /// use socketserver::prelude::*;
+    /// use socketserver::UnixOptions;
     ///
     /// # fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("socketserver-doc-datagram-socket-{}", std::process::id()));
@@ -561,8 +568,7 @@ constructors!(
 /// ```
 /// use std::io::{Read, Write};
 /// use std::os::unix::net::UnixStream;
-/// use std::sync::Arc;
-/// use socketserver::{BaseServer, UnixStreamServer};
+/// use socketserver::prelude::*;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {
@@ -598,7 +604,8 @@ pub type UnixStreamServer<H> = Serial<UnixStreamTransport, H>;
 /// MRO: `ThreadingUnixStreamServer -> ThreadingMixIn -> UnixStreamServer -> TCPServer -> BaseServer`.
 ///
 /// ```
-/// use socketserver::{resolution, ThreadingUnixStreamServer};
+/// use socketserver::prelude::*;
+/// use socketserver::resolution;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {
@@ -627,8 +634,7 @@ pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
 ///
 /// ```
 /// use std::os::unix::net::UnixDatagram;
-/// use std::sync::Arc;
-/// use socketserver::{BaseServer, UnixDatagramServer};
+/// use socketserver::prelude::*;
 /// # #[derive(Default)] struct Shout;
 /// # impl socketserver::RequestHandler for Shout {
 /// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;
@@ -664,8 +670,7 @@ pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
 /// # fn main() -> std::io::Result<()> {
 /// use std::os::linux::net::SocketAddrExt; // as_abstract_name, from_abstract_name
 /// use std::os::unix::net::{SocketAddr, UnixDatagram};
-/// use std::sync::Arc;
-/// use socketserver::{BaseServer, SocketServer, UnixDatagramServer};
+/// use socketserver::prelude::*;
 /// # #[derive(Default)] struct Shout;
 /// # impl socketserver::RequestHandler for Shout {
 /// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;
@@ -697,7 +702,8 @@ pub type UnixDatagramServer<H> = Serial<UnixDatagramTransport, H>;
 /// MRO: `ThreadingUnixDatagramServer -> ThreadingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
 ///
 /// ```
-/// use socketserver::{resolution, ThreadingUnixDatagramServer};
+/// use socketserver::prelude::*;
+/// use socketserver::resolution;
 /// # #[derive(Default)] struct Shout;
 /// # impl socketserver::RequestHandler for Shout {
 /// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;
@@ -719,7 +725,8 @@ pub type ThreadingUnixDatagramServer<H> = Threading<UnixDatagramTransport, H>;
 /// MRO: `ForkingUnixStreamServer -> ForkingMixIn -> UnixStreamServer -> TCPServer -> BaseServer`.
 ///
 /// ```
-/// use socketserver::{resolution, ForkingUnixStreamServer};
+/// use socketserver::prelude::*;
+/// use socketserver::resolution;
 /// # use std::io::{BufRead as _, Write as _};
 /// # #[derive(Default)] struct Upper;
 /// # impl socketserver::RequestHandler for Upper {
@@ -748,7 +755,8 @@ pub type ForkingUnixStreamServer<H> = Forking<UnixStreamTransport, H>;
 /// MRO: `ForkingUnixDatagramServer -> ForkingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
 ///
 /// ```
-/// use socketserver::{resolution, ForkingUnixDatagramServer};
+/// use socketserver::prelude::*;
+/// use socketserver::resolution;
 /// # #[derive(Default)] struct Shout;
 /// # impl socketserver::RequestHandler for Shout {
 /// #     type Base = socketserver::DatagramRequestHandler<socketserver::UnixDatagramTransport>;

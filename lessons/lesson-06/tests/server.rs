@@ -187,6 +187,26 @@ fn ctrl_c_with_a_client_connected_ends_its_connection_and_exits() {
     }
 }
 
+/// The same in forking mode, where a child process serves the client: Ctrl-C (a
+/// signal flag, no thread, so forking stays safe) ends `serve_forever`, and
+/// `server_close` gives the child the deadline, then ends it: the client's connection
+/// closes, and no child is left holding the port.
+#[test]
+fn ctrl_c_in_forking_mode_ends_the_child_and_exits() {
+    let mut server = start_server("forking");
+    let transcript = Transcript::new(&server);
+    let mut client = Client::connect(&transcript, server.addr());
+    assert_eq!(client.say("before\n"), "BEFORE\n");
+    server.interrupt();
+    client.expect_closed();
+    assert!(server.wait_for_exit().success());
+    assert_eq!(server.stdout().last().map(String::as_str), Some("bye"));
+    assert!(
+        std::net::TcpStream::connect(server.addr()).is_err(),
+        "something still listens on the port"
+    );
+}
+
 #[test]
 fn ctrl_c_with_no_clients_exits_at_once() {
     for mode in ["serial", "pool"] {
