@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 mod closing;
+mod compose;
 mod composed;
 mod context;
 mod core;

@@ -160,6 +160,42 @@ fn a_users_override_is_what_runs_and_what_the_inspector_names() {
     insta::assert_snapshot!(resolution::<Audited>().to_string());
 }
 
+/// The same `class Audited(ThreadingMixIn, TCPServer)`, written with `compose!`: the
+/// three `impl`s above come from its header, and its table must be the one CPython
+/// prints for the Python class, with every hook running where the table says.
+mod composed {
+    use super::*;
+
+    pub(super) struct Audited {
+        pub(super) core: ServerCore<Tcp>,
+        pub(super) threads: Threads,
+    }
+
+    socketserver::compose! {
+        impl BaseServer for Audited(ThreadingMixIn, TCPServer) {
+            type Handler = Echo;
+
+            fn verify_request(&self, _request: &Request<Self>, _client_address: &Address<Self>) -> bool {
+                self.core().record_hook("verify_request", "Audited");
+                true
+            }
+        }
+    }
+}
+
+#[test]
+fn compose_writes_the_mro_python_would() {
+    assert_eq!(
+        resolution::<composed::Audited>().to_string(),
+        python_table("Audited")
+    );
+    let ran = check_resolution(Arc::new(composed::Audited {
+        core: ServerCore::new(Tcp::bind("127.0.0.1:0", TcpOptions::default()).unwrap()),
+        threads: Threads::new(),
+    }));
+    assert!(ran.contains(&"verify_request") && ran.contains(&"process_request"));
+}
+
 #[test]
 fn the_inspector_shows_threading_tcp_server_like_python() {
     insta::assert_snapshot!(resolution::<ThreadingTCPServer<Echo>>().to_string());
