@@ -357,7 +357,12 @@ fn refusals_answer_no_and_a_refused_put_closes() {
 fn a_partial_write_loses_no_byte() {
     let root = TempDir::new("partial");
     let (mut server, mut client) = server_with_one_client(&root.0);
+    // The client starts reading only after the first flush: until then nothing drains
+    // the socket, so that flush must stop part-way (a reader that keeps up could let
+    // one `write` take all 8 MiB, and the test would see no partial write).
+    let (first_flush_done, first_flush) = std::sync::mpsc::channel::<()>();
     let reader = std::thread::spawn(move || {
+        let _ = first_flush.recv();
         let mut received = Vec::new();
         client.read_to_end(&mut received).map(|_| received)
     });
@@ -373,6 +378,7 @@ fn a_partial_write_loses_no_byte() {
         if connection.outbox.len() != before && !connection.outbox.is_empty() {
             partial_writes += 1;
         }
+        let _ = first_flush_done.send(());
     }
     server.unregister(CLIENT); // closes the connection: the reader sees its end
     let received = reader.join().unwrap().unwrap();
