@@ -9,6 +9,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use lesson_06::{Address, MAX_LINE, is_close, printable, upper};
@@ -53,11 +54,13 @@ fn serve(address: &Address) -> io::Result<()> {
         )?),
         threads: Threads::new(),
     }));
+    // As the lesson's: clients still connected at Ctrl-C get half a second.
+    server.set_shutdown_deadline(Some(Duration::from_millis(500)));
     socketserver::shutdown_on_ctrl_c(&server)?;
     // The first line is exactly `listening on HOST:PORT`: the check reads the port.
     println!("listening on {}", server.server_address());
     server.serve_forever()?;
-    println!("shutting down: server_close() waits for the clients still connected");
+    println!("shutting down: clients still connected get half a second to finish");
     drop(server);
     println!("bye");
     Ok(())

@@ -7,6 +7,7 @@
 
 use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use lesson_06::{Address, MAX_LINE, is_close, printable, upper};
@@ -43,11 +44,13 @@ fn main() -> ExitCode {
 fn serve(address: &Address) -> io::Result<()> {
     let server = ThreadingTCPServer::<Goodbye>::new((address.host.as_str(), address.port))?;
     let server = socketserver::closing(server); // server_close() when it is dropped
+    // As the lesson's: clients still connected at Ctrl-C get half a second.
+    server.set_shutdown_deadline(Some(Duration::from_millis(500)));
     socketserver::shutdown_on_ctrl_c(&server)?;
     // The first line is exactly `listening on HOST:PORT`: the check reads the port.
     println!("listening on {}", server.server_address());
     server.serve_forever()?;
-    println!("shutting down: server_close() waits for the clients still connected");
+    println!("shutting down: clients still connected get half a second to finish");
     drop(server);
     println!("bye");
     Ok(())

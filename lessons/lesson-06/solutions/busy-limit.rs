@@ -21,6 +21,7 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 // SOLUTION-END
 use std::process::ExitCode;
+use std::time::Duration;
 // SOLUTION-BEGIN
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -82,12 +83,14 @@ fn serve(address: &Address, max_clients: usize) -> io::Result<()> {
     });
     // SOLUTION-END
     let server = socketserver::closing(server); // server_close() when it is dropped
+    // As the lesson's: clients still connected at Ctrl-C get half a second.
+    server.set_shutdown_deadline(Some(Duration::from_millis(500)));
     socketserver::shutdown_on_ctrl_c(&server)?;
     // The first line is exactly `listening on HOST:PORT`: the check reads the port.
     println!("listening on {}", server.server_address());
     println!("serving at most {max_clients} clients at once");
     server.serve_forever()?;
-    println!("shutting down: server_close() waits for the clients still connected");
+    println!("shutting down: clients still connected get half a second to finish");
     drop(server);
     println!("bye");
     Ok(())

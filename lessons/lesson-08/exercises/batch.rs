@@ -7,6 +7,7 @@
 use std::fmt::Display;
 use std::io::{self, BufRead, ErrorKind, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use lesson_08::framing::{Decoder, Limits, MAX_HEADER, Message, encode, frame_error, read_message};
@@ -114,6 +115,8 @@ fn converse(
 fn serve(address: &Address) -> io::Result<()> {
     let address = (address.host.as_str(), address.port);
     let server = socketserver::closing(ThreadingTCPServer::<Commands>::new(address)?);
+    // As the lesson's: clients still connected at Ctrl-C get half a second.
+    server.set_shutdown_deadline(Some(Duration::from_millis(500)));
     socketserver::shutdown_on_ctrl_c(&server)?;
     let address = server.server_address();
     println!("listening on {address}");
@@ -123,7 +126,7 @@ fn serve(address: &Address) -> io::Result<()> {
         address.port()
     );
     server.serve_forever()?;
-    println!("shutting down: server_close() waits for the clients still connected");
+    println!("shutting down: clients still connected get half a second to finish");
     drop(server);
     println!("bye");
     Ok(())
