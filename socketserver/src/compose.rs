@@ -200,20 +200,6 @@ macro_rules! compose {
             }
         }
     };
-    (@overrides ThreadingMixIn; $server:ident; $($hook:ident),*) => {
-        &[
-            $((stringify!($hook), stringify!($server)),)*
-            ("process_request", "ThreadingMixIn"),
-            ("server_close", "ThreadingMixIn"),
-        ]
-    };
-    (@overrides ThreadPoolMixIn; $server:ident; $($hook:ident),*) => {
-        &[
-            $((stringify!($hook), stringify!($server)),)*
-            ("process_request", "ThreadPoolMixIn"),
-            ("server_close", "ThreadPoolMixIn"),
-        ]
-    };
     (@overrides ForkingMixIn; $server:ident; $($hook:ident),*) => {
         &[
             $((stringify!($hook), stringify!($server)),)*
@@ -222,30 +208,6 @@ macro_rules! compose {
             ("service_actions", "ForkingMixIn"),
             ("server_close", "ForkingMixIn"),
         ]
-    };
-    (@forward ThreadingMixIn) => {
-        fn process_request(
-            self: &::std::sync::Arc<Self>,
-            request: $crate::Request<Self>,
-            client_address: $crate::Address<Self>,
-        ) {
-            <Self as $crate::ThreadingMixIn>::process_request(self, request, client_address);
-        }
-        fn server_close(&self) {
-            <Self as $crate::ThreadingMixIn>::server_close(self, $crate::defaults::server_close);
-        }
-    };
-    (@forward ThreadPoolMixIn) => {
-        fn process_request(
-            self: &::std::sync::Arc<Self>,
-            request: $crate::Request<Self>,
-            client_address: $crate::Address<Self>,
-        ) {
-            <Self as $crate::ThreadPoolMixIn>::process_request(self, request, client_address);
-        }
-        fn server_close(&self) {
-            <Self as $crate::ThreadPoolMixIn>::server_close(self, $crate::defaults::server_close);
-        }
     };
     (@forward ForkingMixIn) => {
         fn timeout(&self) -> ::std::option::Option<::std::time::Duration> {
@@ -269,6 +231,26 @@ macro_rules! compose {
         }
         fn server_close(&self) {
             <Self as $crate::ForkingMixIn>::server_close(self, $crate::defaults::server_close);
+        }
+    };
+    // ThreadingMixIn and ThreadPoolMixIn provide the same two hooks.
+    (@overrides $mixin:ident; $server:ident; $($hook:ident),*) => {
+        &[
+            $((stringify!($hook), stringify!($server)),)*
+            ("process_request", stringify!($mixin)),
+            ("server_close", stringify!($mixin)),
+        ]
+    };
+    (@forward $mixin:ident) => {
+        fn process_request(
+            self: &::std::sync::Arc<Self>,
+            request: $crate::Request<Self>,
+            client_address: $crate::Address<Self>,
+        ) {
+            <Self as $crate::$mixin>::process_request(self, request, client_address);
+        }
+        fn server_close(&self) {
+            <Self as $crate::$mixin>::server_close(self, $crate::defaults::server_close);
         }
     };
 }

@@ -183,6 +183,57 @@ mod composed {
     }
 }
 
+/// `compose!` with the other mixins: a pool, and (on Unix) forking.
+mod composed_others {
+    use super::*;
+
+    pub(super) struct Pooled {
+        pub(super) core: ServerCore<Tcp>,
+        pub(super) pool: socketserver::Pool<Request<Self>, Address<Self>>,
+    }
+
+    socketserver::compose! {
+        impl BaseServer for Pooled(ThreadPoolMixIn, TCPServer) {
+            type Handler = Echo;
+        }
+    }
+
+    #[cfg(unix)]
+    pub(super) struct Forked {
+        pub(super) core: ServerCore<socketserver::Udp>,
+        pub(super) children: socketserver::Children,
+    }
+
+    #[cfg(unix)]
+    socketserver::compose! {
+        impl BaseServer for Forked(ForkingMixIn, UDPServer) {
+            type Handler = Packet;
+        }
+    }
+}
+
+/// A composition's table is the composed type's, but for its own name.
+#[test]
+fn compose_with_a_pool_or_forking_resolves_as_the_crates_own() {
+    let pooled = resolution::<composed_others::Pooled>();
+    assert_eq!(
+        pooled.hooks,
+        resolution::<ThreadPoolTCPServer<Echo>>().hooks
+    );
+    assert_eq!(
+        pooled.mro[1..],
+        resolution::<ThreadPoolTCPServer<Echo>>().mro[1..]
+    );
+    #[cfg(unix)]
+    {
+        let forked = resolution::<composed_others::Forked>();
+        let forking = resolution::<socketserver::ForkingUDPServer<Packet>>();
+        assert_eq!(forked.hooks, forking.hooks);
+        assert_eq!(forked.mro[1..], forking.mro[1..]);
+        assert_eq!(forked.mro[0], "Forked");
+    }
+}
+
 #[test]
 fn compose_writes_the_mro_python_would() {
     assert_eq!(

@@ -162,6 +162,16 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
     );
 }
 
+/// Runs `call` on a thread of its own; the receiver hears when it has returned.
+fn in_background(call: impl FnOnce() + Send + 'static) -> std::sync::mpsc::Receiver<()> {
+    let (returned, done) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        call();
+        let _ = returned.send(());
+    });
+    done
+}
+
 /// Python's `block_on_close`: `server_close()` waits for every request thread, so a
 /// client who never leaves keeps a Ctrl-C'd server running for ever. The crate keeps
 /// that default and adds a deadline: past it, the requests still open are shut
@@ -169,21 +179,15 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
 #[test]
 fn server_close_ends_open_requests_after_the_shutdown_deadline() {
     let server = ThreadingTCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
-    server
-        .core()
-        .set_shutdown_deadline(Some(Duration::from_millis(200)));
+    server.set_shutdown_deadline(Some(Duration::from_millis(200)));
     let serving = serve(&server);
     let mut stays = connect(server.server_address());
     assert_eq!(stays.say("i stay"), "I STAY");
     server.shutdown();
     serving.join().unwrap().unwrap();
 
-    let (closed, done) = std::sync::mpsc::channel();
     let closer = Arc::clone(&server);
-    thread::spawn(move || {
-        closer.server_close();
-        let _ = closed.send(());
-    });
+    let done = in_background(move || closer.server_close());
     done.recv_timeout(TIMEOUT)
         .expect("server_close waited past its deadline for a client who stays");
     let mut rest = Vec::new();
@@ -197,20 +201,14 @@ fn server_close_ends_open_requests_after_the_shutdown_deadline() {
 #[test]
 fn shutdown_of_a_serial_server_busy_with_a_client_returns_after_the_deadline() {
     let server = TCPServer::<UpperLines>::new("127.0.0.1:0").unwrap();
-    server
-        .core()
-        .set_shutdown_deadline(Some(Duration::from_millis(200)));
+    server.set_shutdown_deadline(Some(Duration::from_millis(200)));
     let serving = serve(&server);
     let mut stays = connect(server.server_address());
     assert_eq!(stays.say("i stay"), "I STAY");
 
     let started = Instant::now();
-    let (stopped, done) = std::sync::mpsc::channel();
     let stopper = Arc::clone(&server);
-    thread::spawn(move || {
-        stopper.shutdown();
-        let _ = stopped.send(());
-    });
+    let done = in_background(move || stopper.shutdown());
     done.recv_timeout(TIMEOUT)
         .expect("shutdown() waited for ever on the client being served");
     assert!(
@@ -234,12 +232,8 @@ fn without_a_deadline_server_close_waits_for_the_client_as_python_does() {
     assert_eq!(client.say("hello"), "HELLO");
     server.shutdown();
     serving.join().unwrap().unwrap();
-    let (closed, done) = std::sync::mpsc::channel();
     let closer = Arc::clone(&server);
-    thread::spawn(move || {
-        closer.server_close();
-        let _ = closed.send(());
-    });
+    let done = in_background(move || closer.server_close());
     assert!(
         done.recv_timeout(Duration::from_millis(300)).is_err(),
         "server_close returned while a client was still connected"
