@@ -20,8 +20,7 @@ impl RequestHandler for ThreadedTCPRequestHandler {
     fn handle(&mut self, this: &mut Base) -> io::Result<()> {
         let mut data = [0; 1024];
         let n = this.request.read(&mut data)?;
-        let cur_thread = thread::current();
-        let name = cur_thread.name().unwrap_or("?");
+        let name = thread::current().name().unwrap_or("?").to_owned();
         let response = format!("{name}: {}", String::from_utf8_lossy(&data[..n]));
         this.request.write_all(response.as_bytes())
     }
@@ -39,7 +38,7 @@ fn client(address: SocketAddr, message: &str) -> io::Result<()> {
 }
 
 fn main() -> io::Result<()> {
-    let server = socketserver::closing(ThreadedTCPServer::<ThreadedTCPRequestHandler>::new(
+    let server = closing(ThreadedTCPServer::<ThreadedTCPRequestHandler>::new(
         "localhost:0",
     )?);
     let address = server.server_address();

@@ -35,9 +35,10 @@
 //!   server: its handler runs on a thread of its own, and a process that forks must
 //!   have one thread. [`shutdown_forking_on_ctrl_c`] installs a plain signal handler
 //!   instead (`sigaction`), which only sets an atomic flag: almost nothing else is
-//!   safe inside a signal handler. The signal also interrupts the loop's wait, so
-//!   `service_actions` runs at once, sees the flag, and closes the socket, which
-//!   ends `serve_forever`; the program then calls `server_close`. This is how
+//!   safe inside a signal handler. On the loop's next turn, within one
+//!   `poll_interval` (the selector resumes a wait a signal interrupted),
+//!   `service_actions` sees the flag and closes the socket, which ends
+//!   `serve_forever`; the program then calls `server_close`. This is how
 //!   Python's own handler works underneath: its C handler only sets a flag, and the
 //!   interpreter raises `KeyboardInterrupt` out of `serve_forever` when it next
 //!   looks. Children get the default dispositions back before they serve, so Ctrl-C
@@ -354,9 +355,9 @@ extern "C" fn on_stop_signal(_signal: libc::c_int) {
 ///
 /// Signal dispositions belong to the process: this replaces any other handler of
 /// SIGINT and SIGTERM (ctrlc's among them), and every server it was called for
-/// stops. The loop sees the signal at once, because it interrupts the loop's wait;
-/// if it arrives just before the wait begins, one `poll_interval` later. Children
-/// get the default dispositions back before they serve.
+/// stops. The loop sees the flag on its next turn, within one `poll_interval` (the
+/// selector resumes a wait that the signal interrupted). Children get the default
+/// dispositions back before they serve.
 ///
 /// [`shutdown_on_ctrl_c`]: crate::shutdown_on_ctrl_c
 pub fn shutdown_forking_on_ctrl_c<S: ForkingMixIn>(server: &Arc<S>) -> io::Result<()> {

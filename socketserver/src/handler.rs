@@ -206,7 +206,6 @@ pub trait RequestHandler: Default + 'static {
 /// use std::net::{SocketAddr, TcpStream};
 /// use std::sync::Arc;
 /// use socketserver::prelude::*;
-/// use socketserver::prelude::*;
 /// use socketserver::{HandlerBase, RunsOn};
 ///
 /// /// Python: class Greeting(BaseRequestHandler), whose setup says welcome.

@@ -54,10 +54,11 @@ pub type Address<S> = <<S as SocketServer>::Transport as Transport>::Address;
 // ANCHOR: socket_server
 /// The part of a server that knows its socket and nothing of handlers.
 ///
-/// It is separate from [`BaseServer`] so that a handler can say "I work with any
-/// server on TCP" (`S: SocketServer<Transport = Tcp>`) without naming the handler
-/// the server uses, which would be a circle: the server names its handler, and the
-/// handler would name the server.
+/// It is separate from [`BaseServer`] so that a handler base can say "I run on any
+/// server on TCP" (`impl<S: SocketServer<Transport = Tcp>> RunsOn<S> for
+/// StreamRequestHandler`) without asking what handler that server uses, which would
+/// be a circle: [`BaseServer`] names its handler and requires its base to run on
+/// it, and the base would require [`BaseServer`] back.
 ///
 /// Every composed server implements it; a server type of your own implements it in
 /// three lines, as the example of [`BaseServer`] shows.
@@ -214,7 +215,7 @@ pub trait BaseServer: SocketServer {
     ///
     /// Python's class attribute is `None`; an instance sets its own with
     /// `server.timeout = 5`, which is
-    /// [`server.set_timeout(...)`](crate::ServerCore::set_timeout) here. A type
+    /// [`server.set_timeout(...)`](SocketServer::set_timeout) here. A type
     /// with another default (the forking servers' 300 s) overrides this method and
     /// still honours what was set.
     fn timeout(&self) -> Option<Duration> {

@@ -137,7 +137,7 @@ impl BaseServer for Audited {
     }
 
     fn server_close(&self) {
-        ThreadingMixIn::server_close(self, |server| server.core().server_close());
+        ThreadingMixIn::server_close(self, socketserver::defaults::server_close);
     }
 }
 
