@@ -33,7 +33,7 @@
 /// use std::net::{SocketAddr, TcpStream};
 /// use std::sync::Arc;
 /// use socketserver::prelude::*;
-/// use socketserver::{ServerCore, Threads, resolution};
+/// use socketserver::resolution;
 ///
 /// #[derive(Default)]
 /// struct Upper;
@@ -54,7 +54,7 @@
 ///     allowed: Vec<SocketAddr>,
 /// }
 ///
-/// socketserver::compose! {
+/// compose! {
 ///     // Python: class Picky(ThreadingMixIn, TCPServer)
 ///     impl BaseServer for Picky(ThreadingMixIn, TCPServer) {
 ///         type Handler = Upper;

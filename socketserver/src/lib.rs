@@ -106,17 +106,17 @@ pub use crate::unix::{
 pub mod prelude {
     pub use crate::{
         Address, Base, BaseRequestHandler, BaseServer, DatagramRequestHandler, DatagramState,
-        HandlerError, Pooled, Request, RequestHandler, Serial, SocketServer, Stream,
-        StreamRequestHandler, SystemExit, TCPServer, Tcp, TcpOptions, This, ThreadPoolMixIn,
-        ThreadPoolTCPServer, ThreadPoolUDPServer, Threading, ThreadingMixIn, ThreadingTCPServer,
-        ThreadingUDPServer, Transport, UDPServer, Udp, UdpOptions, closing, defaults,
-        shutdown_on_ctrl_c,
+        HandlerError, Pool, Pooled, Request, RequestHandler, Serial, ServerCore, SocketServer,
+        Stream, StreamRequestHandler, SystemExit, TCPServer, Tcp, TcpOptions, This,
+        ThreadPoolMixIn, ThreadPoolTCPServer, ThreadPoolUDPServer, Threading, ThreadingMixIn,
+        ThreadingTCPServer, ThreadingUDPServer, Threads, Transport, UDPServer, Udp, UdpOptions,
+        closing, compose, defaults, shutdown_on_ctrl_c,
     };
     #[cfg(unix)]
     pub use crate::{
-        Forking, ForkingMixIn, ForkingTCPServer, ForkingUDPServer, ForkingUnixDatagramServer,
-        ForkingUnixStreamServer, ThreadingUnixDatagramServer, ThreadingUnixStreamServer,
-        UnixDatagramServer, UnixDatagramTransport, UnixStreamServer, UnixStreamTransport,
-        shutdown_forking_on_ctrl_c,
+        Children, Forking, ForkingMixIn, ForkingTCPServer, ForkingUDPServer,
+        ForkingUnixDatagramServer, ForkingUnixStreamServer, ThreadingUnixDatagramServer,
+        ThreadingUnixStreamServer, UnixDatagramServer, UnixDatagramTransport, UnixStreamServer,
+        UnixStreamTransport, shutdown_forking_on_ctrl_c,
     };
 }
