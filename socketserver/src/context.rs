@@ -99,7 +99,7 @@ pub trait AnyServer<T: Transport>: Any + Send + Sync {
     /// `setup`, `handle` and `finish` can appear in the server's trace.
     fn record_hook(&self, hook: &'static str, layer: &'static str);
 
-    /// The server as `Any`, for [`downcast_ref`](<dyn AnyServer<T>>::downcast_ref).
+    /// The server as `Any`, for `downcast_ref` (on `dyn AnyServer`).
     fn as_any(&self) -> &dyn Any;
 }
 
