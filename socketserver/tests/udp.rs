@@ -186,7 +186,7 @@ fn udp_steps_out_of_order_are_errors_and_a_bound_socket_serves() {
         "server_bind: the server socket is bound but not activated"
     );
     // Not activated: it serves all the same, as Python's does.
-    let server = Arc::new(UDPServer::<UpperDatagram>::from_transport(transport));
+    let server = UDPServer::<UpperDatagram>::from_transport(transport);
     let socket = client();
     socket.send_to(b"bound", server.server_address()).unwrap();
     server.handle_request().unwrap();
