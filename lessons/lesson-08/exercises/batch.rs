@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use lesson_08::framing::{Decoder, Limits, MAX_HEADER, Message, encode, frame_error, read_message};
-use lesson_08::{Address, MAX_COMMAND, printable, run_command};
+use lesson_08::framing::{Decoder, Limits, MAX_HEADER, encode, frame_error, read_message};
+use lesson_08::{Address, MAX_COMMAND, Reply, printable, run_command};
 use socketserver::prelude::*;
 
 /// Exercise 08-batch: lesson 08's server, framed both ways, which answers batches.
@@ -51,7 +51,7 @@ const LIMITS: Limits = Limits {
 
 // ANCHOR: run
 /// Runs one request: a batch, or one of the lesson's commands.
-fn run(request: &[u8]) -> Message {
+fn run(request: &[u8]) -> Reply {
     // TODO: answer `batch ` followed by framed requests: run each one, and
     // reply with all their replies, each framed, in order, in one body.
     run_command(request)
@@ -100,12 +100,14 @@ fn converse(
         };
         println!("{peer} wrote: {}", printable(&request));
         let reply = run(&request);
-        wfile.write_all(&encode(&reply.body, reply.is_error))?;
+        // The header, then the body: `big`'s a chunk at a time, never held whole.
+        reply.write_framed(wfile)?;
         if reply.is_error {
-            let text = String::from_utf8_lossy(&reply.body);
+            let text = reply.to_bytes(); // an error is a short text
+            let text = String::from_utf8_lossy(&text);
             println!("{peer} replied with an error: {text}");
         } else {
-            println!("{peer} replied: {} bytes", reply.body.len());
+            println!("{peer} replied: {} bytes", reply.body_length());
         }
     }
 }

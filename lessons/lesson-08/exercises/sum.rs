@@ -10,8 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use lesson_08::framing::{Message, encode};
-use lesson_08::{Address, RECV_SIZE, printable, run_command};
+use lesson_08::{Address, RECV_SIZE, Reply, printable, run_command};
 use socketserver::prelude::*;
 
 /// Exercise 08-sum: lesson 08's server, which also adds numbers.
@@ -43,9 +42,10 @@ fn main() -> ExitCode {
 
 // ANCHOR: run
 /// Runs one command: the lesson's, and ours.
-fn run(command: &[u8]) -> Message {
+fn run(command: &[u8]) -> Reply {
     // TODO: answer `sum N...` with the sum of the whole numbers N, in a
     // reply; answer bad input with an error reply that says what is wrong.
+    // (A `lesson_08::framing::Message` you make is a reply with `.into()`.)
     run_command(command)
 }
 // ANCHOR_END: run
@@ -80,12 +80,14 @@ fn converse(rfile: &mut impl Read, wfile: &mut impl Write, peer: &impl Display) 
         let command = &buffer[..read];
         println!("{peer} wrote: {}", printable(command));
         let reply = run(command);
-        wfile.write_all(&encode(&reply.body, reply.is_error))?;
+        // The header, then the body: `big`'s a chunk at a time, never held whole.
+        reply.write_framed(wfile)?;
         if reply.is_error {
-            let text = String::from_utf8_lossy(&reply.body);
+            let text = reply.to_bytes(); // an error is a short text
+            let text = String::from_utf8_lossy(&text);
             println!("{peer} replied with an error: {text}");
         } else {
-            println!("{peer} replied: {} bytes", reply.body.len());
+            println!("{peer} replied: {} bytes", reply.body_length());
         }
     }
 }

@@ -20,11 +20,14 @@ use std::time::Duration;
 
 use clap::Parser;
 // SOLUTION-BEGIN
-use lesson_08::MAX_REPLY;
 use lesson_08::framing::FrameError;
+use lesson_08::{MAX_REPLY, Piece};
 // SOLUTION-END
-use lesson_08::framing::{Decoder, Limits, MAX_HEADER, Message, encode, frame_error, read_message};
-use lesson_08::{Address, MAX_COMMAND, printable, run_command};
+use lesson_08::framing::{Decoder, Limits, MAX_HEADER, encode, frame_error, read_message};
+// SOLUTION-BEGIN
+use lesson_08::framing::encode_header;
+// SOLUTION-END
+use lesson_08::{Address, MAX_COMMAND, Reply, printable, run_command};
 use socketserver::prelude::*;
 
 /// Exercise 08-batch: lesson 08's server, framed both ways, which answers batches.
@@ -64,7 +67,7 @@ const LIMITS: Limits = Limits {
 
 // ANCHOR: run
 /// Runs one request: a batch, or one of the lesson's commands.
-fn run(request: &[u8]) -> Message {
+fn run(request: &[u8]) -> Reply {
     // SOLUTION-BEGIN
     // Not trimmed: the frames are bytes, and their last byte may well be a space.
     if let Some(frames) = request.strip_prefix(b"batch ") {
@@ -81,8 +84,9 @@ fn run(request: &[u8]) -> Message {
 /// `batch FRAMES`: first decode every request, so that a bad frame anywhere means
 /// nothing runs; then run each with the lesson's `run_command` (so a batch inside a
 /// batch is an unknown command, and a request cannot make us recurse), and put their
-/// framed replies one after the other in the body of ours.
-fn run_batch(frames: &[u8]) -> Message {
+/// framed replies one after the other in the body of ours: each one's header, then
+/// its pieces, so that a `big` in a batch is made as it is written, like any other.
+fn run_batch(frames: &[u8]) -> Reply {
     let mut decoder = Decoder::new(LIMITS);
     let mut requests = Vec::new();
     let mut rest = frames;
@@ -109,29 +113,33 @@ fn run_batch(frames: &[u8]) -> Message {
              {expected}-byte {part}"
         ));
     }
-    let mut replies = Vec::new();
+    let mut body = Vec::new();
+    let mut length = 0;
     for request in &requests {
         let reply = run_command(&request.body);
-        let frame = encode(&reply.body, reply.is_error);
-        // Fifty `big 8388608` fit in one small batch: the replies are what to limit.
-        if replies.len() + frame.len() > MAX_REPLY {
+        let header = encode_header(reply.body_length(), reply.is_error);
+        length += header.len() + reply.body_length();
+        // Fifty `big 8388608` fit in one small batch. The server makes them as it
+        // writes them, but a client holds a reply whole: MAX_REPLY is all it takes.
+        if length > MAX_REPLY {
             return error_reply(format!(
                 "batch: the replies would be longer than {MAX_REPLY} bytes"
             ));
         }
-        replies.extend(frame);
+        body.push(Piece::Bytes(header));
+        body.extend(reply.body);
     }
-    Message {
-        body: replies,
+    Reply {
         is_error: false,
+        body,
     }
 }
 
 /// A reply that says `"error": true` in its header.
-fn error_reply(text: String) -> Message {
-    Message {
-        body: text.into_bytes(),
+fn error_reply(text: String) -> Reply {
+    Reply {
         is_error: true,
+        body: vec![Piece::Bytes(text.into_bytes())],
     }
 }
 
@@ -178,12 +186,14 @@ fn converse(
         };
         println!("{peer} wrote: {}", printable(&request));
         let reply = run(&request);
-        wfile.write_all(&encode(&reply.body, reply.is_error))?;
+        // The header, then the body: `big`'s a chunk at a time, never held whole.
+        reply.write_framed(wfile)?;
         if reply.is_error {
-            let text = String::from_utf8_lossy(&reply.body);
+            let text = reply.to_bytes(); // an error is a short text
+            let text = String::from_utf8_lossy(&text);
             println!("{peer} replied with an error: {text}");
         } else {
-            println!("{peer} replied: {} bytes", reply.body.len());
+            println!("{peer} replied: {} bytes", reply.body_length());
         }
     }
 }

@@ -22,8 +22,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use lesson_08::framing::{Message, encode};
-use lesson_08::{Address, RECV_SIZE, printable, run_command};
+// SOLUTION-BEGIN
+use lesson_08::framing::Message;
+// SOLUTION-END
+use lesson_08::{Address, RECV_SIZE, Reply, printable, run_command};
 use socketserver::prelude::*;
 
 /// Exercise 08-sum: lesson 08's server, which also adds numbers.
@@ -55,7 +57,7 @@ fn main() -> ExitCode {
 
 // ANCHOR: run
 /// Runs one command: the lesson's, and ours.
-fn run(command: &[u8]) -> Message {
+fn run(command: &[u8]) -> Reply {
     // SOLUTION-BEGIN
     // Trimmed and split at its first space, as the lesson's `run_command` does.
     let command = command.trim_ascii();
@@ -64,11 +66,12 @@ fn run(command: &[u8]) -> Message {
         None => (command, &b""[..]),
     };
     if name == b"sum" {
-        return sum(numbers);
+        return sum(numbers).into(); // a Message made whole is a Reply of one piece
     }
     // SOLUTION-END
     // STARTER: // TODO: answer `sum N...` with the sum of the whole numbers N, in a
     // STARTER: // reply; answer bad input with an error reply that says what is wrong.
+    // STARTER: // (A `lesson_08::framing::Message` you make is a reply with `.into()`.)
     run_command(command)
 }
 // ANCHOR_END: run
@@ -145,12 +148,14 @@ fn converse(rfile: &mut impl Read, wfile: &mut impl Write, peer: &impl Display) 
         let command = &buffer[..read];
         println!("{peer} wrote: {}", printable(command));
         let reply = run(command);
-        wfile.write_all(&encode(&reply.body, reply.is_error))?;
+        // The header, then the body: `big`'s a chunk at a time, never held whole.
+        reply.write_framed(wfile)?;
         if reply.is_error {
-            let text = String::from_utf8_lossy(&reply.body);
+            let text = reply.to_bytes(); // an error is a short text
+            let text = String::from_utf8_lossy(&text);
             println!("{peer} replied with an error: {text}");
         } else {
-            println!("{peer} replied: {} bytes", reply.body.len());
+            println!("{peer} replied: {} bytes", reply.body_length());
         }
     }
 }

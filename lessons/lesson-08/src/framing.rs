@@ -63,19 +63,27 @@ pub struct Message {
 /// return struct.pack("<i", len(head)) + head + body
 /// ```
 pub fn encode(body: &[u8], is_error: bool) -> Vec<u8> {
+    let mut frame = encode_header(body.len(), is_error);
+    frame.extend_from_slice(body);
+    frame
+}
+
+/// The frame's start, for a body of `body_length` bytes: header length, then header.
+/// The body can follow in as many writes as it likes; only its length must be known
+/// first.
+pub fn encode_header(body_length: usize, is_error: bool) -> Vec<u8> {
     // Exactly what json.dumps writes, ", " and ": " included. Only numbers and fixed
     // words go in, so there is nothing to escape.
     let header = if is_error {
-        format!(r#"{{"dataBodyLength": {}, "error": true}}"#, body.len())
+        format!(r#"{{"dataBodyLength": {body_length}, "error": true}}"#)
     } else {
-        format!(r#"{{"dataBodyLength": {}}}"#, body.len())
+        format!(r#"{{"dataBodyLength": {body_length}}}"#)
     };
     // A header of at most 60 bytes always fits in an i32.
     let header_length = header.len() as i32;
-    let mut frame = Vec::with_capacity(4 + header.len() + body.len());
+    let mut frame = Vec::with_capacity(4 + header.len());
     frame.extend_from_slice(&header_length.to_le_bytes()); // struct.pack("<i", n)
     frame.extend_from_slice(header.as_bytes());
-    frame.extend_from_slice(body);
     frame
 }
 // ANCHOR_END: encode
@@ -369,6 +377,13 @@ mod tests {
         assert_eq!(
             encode(b"", true),
             b"\x24\0\0\0{\"dataBodyLength\": 0, \"error\": true}"
+        );
+        let mut frame = encode_header(2, false);
+        frame.extend_from_slice(b"hi");
+        assert_eq!(
+            frame,
+            encode(b"hi", false),
+            "a header, and its body after it"
         );
     }
 

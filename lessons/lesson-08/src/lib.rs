@@ -25,6 +25,11 @@
 //! The server is lesson 06's: a `ThreadingTCPServer` from the `socketserver` crate and
 //! a handler ([`Commands`]) whose `handle` reads requests from `rfile` and writes
 //! replies to `wfile`.
+//!
+//! What a client asks must not decide what the server holds. `big 8388608` is a
+//! 12-byte request for 8 MiB: a [`Reply`] says how long its body is (the frame's
+//! header needs that first) without making it, and the body is made [`CHUNK`] bytes
+//! at a time, as the socket takes them.
 
 pub mod framing;
 
@@ -34,7 +39,9 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use framing::{Decoder, Limits, MAX_HEADER, Message, encode, frame_error, read_message};
+use framing::{
+    Decoder, Limits, MAX_HEADER, Message, encode, encode_header, frame_error, read_message,
+};
 use socketserver::prelude::*;
 
 /// Where the server listens and the client connects: `--host` and `--port`.
@@ -71,8 +78,13 @@ pub const RECV_SIZE: usize = 1024;
 /// The longest framed request (a command) the server accepts.
 pub const MAX_COMMAND: usize = 64 * 1024;
 
-/// The largest body `big N` makes.
+/// The largest body `big N` makes. The server never holds it ([`CHUNK`] bytes at a
+/// time is all): the limit is for the client, which holds a reply whole.
 pub const MAX_BIG: usize = 8 * 1024 * 1024;
+
+/// How much of `big`'s body the server makes at a time, and so all it holds of it,
+/// per connection, however large N and however slowly the client reads.
+pub const CHUNK: usize = 64 * 1024;
 
 /// The longest reply body the client accepts: room for `big` at its largest.
 pub const MAX_REPLY: usize = 16 * 1024 * 1024;
@@ -94,7 +106,10 @@ commands:
 ///
 /// The command is trimmed of surrounding whitespace (as the tutorial's client does with
 /// `input().strip()`), then split at its first space into a name and its text.
-pub fn run_command(command: &[u8]) -> Message {
+///
+/// `big N`'s reply is not made here: it is [`Piece::Big`], N bytes to make as they are
+/// written. A 12-byte request must not make the server hold 8 MiB.
+pub fn run_command(command: &[u8]) -> Reply {
     let command = command.trim_ascii();
     let (name, text) = match command.iter().position(|&byte| byte == b' ') {
         Some(space) => (&command[..space], &command[space + 1..]),
@@ -107,7 +122,10 @@ pub fn run_command(command: &[u8]) -> Message {
         b"time" => reply(utc_now().into_bytes()),
         b"big" if !text.is_empty() && text.iter().all(u8::is_ascii_digit) => {
             match String::from_utf8_lossy(text).parse() {
-                Ok(size) if size <= MAX_BIG => reply(big_body(size)),
+                Ok(size) if size <= MAX_BIG => Reply {
+                    is_error: false,
+                    body: vec![Piece::Big(size)],
+                },
                 _ => error(format!(
                     "big {}: at most {MAX_BIG} bytes",
                     String::from_utf8_lossy(text)
@@ -124,34 +142,145 @@ pub fn run_command(command: &[u8]) -> Message {
     }
 }
 
-fn reply(body: Vec<u8>) -> Message {
-    Message {
-        body,
+fn reply(body: Vec<u8>) -> Reply {
+    Reply {
         is_error: false,
+        body: vec![Piece::Bytes(body)],
     }
 }
 
-fn error(text: String) -> Message {
-    Message {
-        body: text.into_bytes(),
+fn error(text: String) -> Reply {
+    Reply {
         is_error: true,
+        body: vec![Piece::Bytes(text.into_bytes())],
     }
 }
 // ANCHOR_END: commands
 
+// ANCHOR: reply
+/// A reply, as [`run_command`] returns it: whether it is an error, and its body, in
+/// pieces. The body's length is known before a byte of it is made, so the frame's
+/// header, which needs it first, can go out first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The header's `"error"` field.
+    pub is_error: bool,
+    /// The body: these pieces, one after the other.
+    pub body: Vec<Piece>,
+}
+
+/// A piece of a reply's body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Bytes made already: short ones. `echo`'s and `upper`'s are as long as the
+    /// command, the others' a few hundred bytes at most (`help`).
+    Bytes(Vec<u8>),
+    /// `big N`'s body, N bytes ([`big_body`] says which), made [`CHUNK`] bytes at a
+    /// time as they are written: never held whole.
+    Big(usize),
+}
+
+impl Reply {
+    /// The body's length, in bytes: the header's `dataBodyLength`.
+    pub fn body_length(&self) -> usize {
+        self.body
+            .iter()
+            .map(|piece| match piece {
+                Piece::Bytes(bytes) => bytes.len(),
+                Piece::Big(size) => *size,
+            })
+            .sum()
+    }
+
+    /// Writes the frame: header length and header, then the body.
+    pub fn write_framed(&self, wfile: &mut impl Write) -> io::Result<()> {
+        wfile.write_all(&encode_header(self.body_length(), self.is_error))?;
+        self.write_body(wfile)
+    }
+
+    /// Writes the body, bare. `write_all`, where the tutorial's `send` may write only
+    /// part of a long reply; and `big`'s body a chunk at a time, each made when the
+    /// socket has taken the one before: a client who reads slowly, or not at all,
+    /// holds the server's thread up, never more of its memory.
+    pub fn write_body(&self, wfile: &mut impl Write) -> io::Result<()> {
+        let mut chunk = Vec::new();
+        for piece in &self.body {
+            match piece {
+                Piece::Bytes(bytes) => wfile.write_all(bytes)?,
+                Piece::Big(size) => {
+                    chunk.resize(CHUNK.min(*size), 0);
+                    let mut offset = 0;
+                    while offset < *size {
+                        let chunk = &mut chunk[..CHUNK.min(size - offset)];
+                        big_chunk(offset, chunk);
+                        wfile.write_all(chunk)?;
+                        offset += chunk.len();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole body, made at once: for tests, and for short replies (an error's
+    /// text). Never for a `big` on the server's way to a client.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut body = Vec::with_capacity(self.body_length());
+        // Writing to a Vec cannot fail.
+        let _ = self.write_body(&mut body);
+        body
+    }
+}
+
+/// A message made whole (the exercises' own replies) is a reply of one piece.
+impl From<Message> for Reply {
+    fn from(message: Message) -> Reply {
+        Reply {
+            is_error: message.is_error,
+            body: vec![Piece::Bytes(message.body)],
+        }
+    }
+}
+// ANCHOR_END: reply
+
+// ANCHOR: big
 /// `big N`'s body: numbered lines of 16 bytes (`line 0000000000\n`, ...), cut at
 /// `size` bytes. A 1024-byte read ends exactly after line 63, so a leftover is easy to
-/// recognise: it starts at `line 0000000064`.
+/// recognise: it starts at `line 0000000064`. The server never calls it: it sends the
+/// same bytes made by [`big_chunk`], a chunk at a time.
 pub fn big_body(size: usize) -> Vec<u8> {
-    let mut body = Vec::with_capacity(size + 16);
-    let mut number = 0;
-    while body.len() < size {
-        body.extend_from_slice(format!("line {number:010}\n").as_bytes());
-        number += 1;
-    }
-    body.truncate(size);
+    let mut body = vec![0; size];
+    big_chunk(0, &mut body);
     body
 }
+
+/// Fills `chunk` with `big`'s body from byte `offset` on. Every line is 16 bytes, so
+/// byte `offset` is in line `offset / 16`, at column `offset % 16`: any chunk can be
+/// made without the ones before it.
+pub fn big_chunk(offset: usize, chunk: &mut [u8]) {
+    let mut filled = 0;
+    while filled < chunk.len() {
+        let position = offset + filled;
+        let line = big_line(position / 16);
+        let column = position % 16;
+        let take = (16 - column).min(chunk.len() - filled);
+        chunk[filled..filled + take].copy_from_slice(&line[column..column + take]);
+        filled += take;
+    }
+}
+
+/// Line `number` of `big`'s body: `line 0000000042\n`, always 16 bytes (the number's
+/// last ten digits: more than `MAX_BIG` will ever need).
+fn big_line(number: usize) -> [u8; 16] {
+    let mut line = *b"line 0000000000\n";
+    let mut rest = number;
+    for digit in line[5..15].iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    line
+}
+// ANCHOR_END: big
 
 /// The time now, as `2024-02-29 13:05:09 UTC` (Python:
 /// `time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())`).
@@ -279,17 +408,16 @@ pub fn converse(
         };
         println!("{peer} wrote: {}", printable(&command));
         let reply = run_command(&command);
-        let bytes = match protocol {
-            Protocol::Raw => reply.body.clone(),
-            Protocol::Tutorial | Protocol::Framed => encode(&reply.body, reply.is_error),
-        };
-        // write_all, where the tutorial's `send` may write only part of a long reply.
-        wfile.write_all(&bytes)?;
+        match protocol {
+            Protocol::Raw => reply.write_body(wfile)?,
+            Protocol::Tutorial | Protocol::Framed => reply.write_framed(wfile)?,
+        }
         if reply.is_error {
-            let text = String::from_utf8_lossy(&reply.body);
+            let text = reply.to_bytes(); // an error is a short text
+            let text = String::from_utf8_lossy(&text);
             println!("{peer} replied with an error: {text}");
         } else {
-            println!("{peer} replied: {} bytes", reply.body.len());
+            println!("{peer} replied: {} bytes", reply.body_length());
         }
     }
 }
@@ -394,7 +522,11 @@ pub fn ask(
         if read == 0 {
             return Ok(None);
         }
-        return Ok(Some(reply(buffer[..read].to_vec())));
+        let body = buffer[..read].to_vec();
+        return Ok(Some(Message {
+            body,
+            is_error: false,
+        }));
     }
     let limits = Limits {
         max_header: MAX_HEADER,
@@ -410,7 +542,10 @@ mod tests {
 
     fn run(command: &str) -> (String, bool) {
         let reply = run_command(command.as_bytes());
-        (String::from_utf8_lossy(&reply.body).into(), reply.is_error)
+        (
+            String::from_utf8_lossy(&reply.to_bytes()).into(),
+            reply.is_error,
+        )
     }
 
     #[test]
@@ -421,7 +556,10 @@ mod tests {
         assert_eq!(run("upper grüße"), ("GRüßE".into(), false));
         assert_eq!(run("help"), (HELP.into(), false));
         assert_eq!(run("big 20"), ("line 0000000000\nline".into(), false));
-        assert_eq!(run_command(b"big 8388608").body.len(), MAX_BIG);
+        let largest = run_command(b"big 8388608");
+        assert_eq!(largest.body, [Piece::Big(MAX_BIG)], "made as it is written");
+        assert_eq!(largest.body_length(), MAX_BIG);
+        assert!(largest.to_bytes() == big_body(MAX_BIG));
     }
 
     #[test]
@@ -439,6 +577,60 @@ mod tests {
         );
         assert!(run("big").1 && run("big -1").1 && run("big +5").1 && run("").1);
         assert!(run("ECHO hi").1, "names are case-sensitive, like a shell's");
+    }
+
+    /// What `big` has always sent: Python's `b"".join(b"line %010d\n" % n ...)`.
+    fn lines_joined(size: usize) -> Vec<u8> {
+        let mut body: Vec<u8> = (0..=size / 16)
+            .flat_map(|number| format!("line {number:010}\n").into_bytes())
+            .collect();
+        body.truncate(size);
+        body
+    }
+
+    #[test]
+    fn big_is_the_numbered_lines_whichever_chunk_it_starts_at() {
+        for size in [0, 1, 15, 16, 17, 1023, 1024, 1025, 5000] {
+            assert_eq!(big_body(size), lines_joined(size), "big {size}");
+        }
+        let whole = lines_joined(3 * CHUNK + 7);
+        for offset in [0, 1, 15, 16, 17, 1000, CHUNK - 1, CHUNK, 2 * CHUNK + 3] {
+            for length in [0, 1, 16, 33, CHUNK] {
+                let mut chunk = vec![0; length];
+                big_chunk(offset, &mut chunk);
+                assert_eq!(chunk, whole[offset..offset + length], "{offset}+{length}");
+            }
+        }
+        assert_eq!(&big_line(9_999_999_999)[..], b"line 9999999999\n");
+    }
+
+    #[test]
+    fn a_reply_is_written_as_its_pieces_and_big_a_chunk_at_a_time() {
+        /// Records the length of every write.
+        #[derive(Default)]
+        struct Writes(Vec<usize>, Vec<u8>);
+        impl Write for Writes {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                self.0.push(bytes.len());
+                self.1.extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let size = 2 * CHUNK + 100;
+        let reply = Reply {
+            is_error: false,
+            body: vec![Piece::Bytes(b"head ".to_vec()), Piece::Big(size)],
+        };
+        assert_eq!(reply.body_length(), 5 + size);
+        let mut writes = Writes::default();
+        reply.write_framed(&mut writes).unwrap();
+        let header = encode_header(5 + size, false);
+        assert_eq!(writes.0, [header.len(), 5, CHUNK, CHUNK, 100]);
+        assert!(writes.1 == [header, b"head ".to_vec(), big_body(size)].concat());
+        assert!(reply.to_bytes() == [b"head ".to_vec(), big_body(size)].concat());
     }
 
     #[test]
