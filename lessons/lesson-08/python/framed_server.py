@@ -18,6 +18,7 @@ RECV_SIZE = 1024  # the tutorial's recv(1024)
 MAX_HEADER = 1024
 MAX_COMMAND = 64 * 1024
 MAX_BIG = 8 * 1024 * 1024
+CHUNK = 64 * 1024  # how much of big's body is made at a time: all the server holds
 
 HELP = """\
 commands:
@@ -32,9 +33,22 @@ class FrameError(Exception):
     """A request that breaks the framing: the connection must close."""
 
 
-def big_body(size):
-    lines = b"".join(b"line %010d\n" % n for n in range(size // 16 + 1))
-    return lines[:size]
+class Big:
+    """big N's body: numbered lines of 16 bytes, made CHUNK bytes at a time as they are
+    sent, never held whole. A 12-byte request must not make the server hold 8 MiB."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def __len__(self):
+        return self.size
+
+    def chunks(self):
+        for start in range(0, self.size, CHUNK):
+            end = min(start + CHUNK, self.size)
+            first = start // 16  # every line is 16 bytes: start is in line start // 16
+            lines = b"".join(b"line %010d\n" % n for n in range(first, (end + 15) // 16))
+            yield lines[start - 16 * first : end - 16 * first]
 
 
 # ANCHOR: run_command
@@ -51,7 +65,7 @@ def run_command(command):
         return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()).encode(), False
     if name == b"big":
         if text.isdigit() and int(text) <= MAX_BIG:
-            return big_body(int(text)), False
+            return Big(int(text)), False
         if text.isdigit():
             return b"big " + text + b": at most %d bytes" % MAX_BIG, True
         return b"usage: big N, with N a number of bytes up to %d" % MAX_BIG, True
@@ -63,11 +77,17 @@ def run_command(command):
 
 def encapsulate(body, error=False):
     """The tutorial's encapsulate(), with "error": true on an error reply."""
-    head = {"dataBodyLength": len(body)}
+    return encapsulate_head(len(body), error) + body
+
+
+def encapsulate_head(body_length, error=False):
+    """The frame without its body: header length and header. The body may follow in
+    as many writes as it likes."""
+    head = {"dataBodyLength": body_length}
     if error:
         head["error"] = True
     head_bytes = json.dumps(head).encode("utf-8")
-    return struct.pack("<i", len(head_bytes)) + head_bytes + body
+    return struct.pack("<i", len(head_bytes)) + head_bytes
 
 
 class Commands(socketserver.StreamRequestHandler):
@@ -126,7 +146,12 @@ class Commands(socketserver.StreamRequestHandler):
                     if not command:
                         break
                 body, is_error = run_command(command)
-                self.wfile.write(encapsulate(body, is_error))  # sendall, not send
+                if isinstance(body, Big):
+                    self.wfile.write(encapsulate_head(len(body), is_error))
+                    for chunk in body.chunks():
+                        self.wfile.write(chunk)  # once the socket took the one before
+                else:
+                    self.wfile.write(encapsulate(body, is_error))  # sendall, not send
         except FrameError as error:
             print(f"{peer} error: {error}")
             self.wfile.write(encapsulate(str(error).encode(), True))
