@@ -5,12 +5,19 @@
 //!
 //! Prints `listening on HOST:PORT` first, like every lesson server; Ctrl-C stops it
 //! cleanly (`serve_forever` returns, `server_close` waits for request threads).
+//!
+//! Unlike Python's `rfile.readline()`, a line is read [`MAX_LINE`] bytes at most: a
+//! longer one is answered in pieces, so a client that never sends a newline cannot
+//! make the server's memory grow (lesson 06 does the same).
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use socketserver::prelude::*;
+
+/// The longest piece of a line read at once. A longer line is answered in pieces.
+const MAX_LINE: usize = 64 * 1024;
 
 /// Python: `class Upper(socketserver.StreamRequestHandler)`.
 #[derive(Default)]
@@ -22,9 +29,16 @@ impl RequestHandler for Upper {
     fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         println!("connected: {}", this.client_address);
         let mut line = Vec::new();
-        while this.rfile.read_until(b'\n', &mut line)? > 0 {
-            this.wfile.write_all(&line.to_ascii_uppercase())?;
+        loop {
             line.clear();
+            // self.rfile.readline(), but at most MAX_LINE bytes of a longer line.
+            let read = (&mut this.rfile)
+                .take(MAX_LINE as u64)
+                .read_until(b'\n', &mut line)?;
+            if read == 0 {
+                break; // the client closed its side
+            }
+            this.wfile.write_all(&line.to_ascii_uppercase())?;
         }
         println!("{} closed", this.client_address);
         Ok(())
