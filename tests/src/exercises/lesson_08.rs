@@ -51,11 +51,13 @@ pub const EXERCISES: &[Exercise] = &[
              each complete message. At the end, `decoder.end_of_stream()` says whether the \
              bytes stopped inside a request. Decode them all before running any, so that \
              a bad frame means nothing runs.",
-            "Run each request's body with the lesson's `run_command`, and append \
-             `encode(&reply.body, reply.is_error)` to one `Vec<u8>`: that is the body of \
-             your reply, `is_error: false`. A bad frame is one error reply whose body is \
+            "Run each request's body with the lesson's `run_command`; each inner reply \
+             goes into your reply's body as its framed header, \
+             `Piece::Bytes(encode_header(reply.body_length(), reply.is_error))`, then \
+             its own pieces (`body.extend(reply.body)`): a `Reply { is_error: false, \
+             body }`. A bad frame is one error reply whose body is \
              `format!(\"batch: request {number}: {error}\")`, counting from 1. Limit the \
-             total: `big` makes 8 MiB a request.",
+             total: `big` makes 8 MiB a request, and a client holds a reply whole.",
         ],
         args: &[],
         setup: None,
