@@ -476,3 +476,76 @@ pub fn attack(target: &Target, binaries: &Path) -> Vec<String> {
     }
     failures
 }
+
+/// The slow attacks, for a server that serves every client at once: 10,000
+/// connections opened and closed (nothing may grow), and 1,000 clients × 100
+/// messages (nothing may be lost). Returns a line of figures each (`FAIL ...` on
+/// failure). Servers with a documented limit on clients are not loaded past it.
+pub fn slow(target: &Target, binaries: &Path) -> Vec<String> {
+    if !matches!(target.serves, Serves::All) {
+        return vec![format!(
+            "{:<28} slow attacks: skipped (serves a limited number of clients at once)",
+            target.name
+        )];
+    }
+    raise_descriptor_limit();
+    let server = ServerProcess::start(target.command(binaries));
+    let (addr, pid) = (server.addr(), server.pid());
+    let mut lines = Vec::new();
+    let before = Stats::of(pid);
+    let started = Instant::now();
+    let churned = churn(addr, 10_000).and_then(|()| settles(pid, before));
+    match churned {
+        Ok(after) => lines.push(format!(
+            "{:<28} 10,000 connections in {:.1} s: threads {} -> {}, descriptors {} -> {}, RSS {} -> {} KiB",
+            target.name,
+            started.elapsed().as_secs_f64(),
+            before.threads,
+            after.threads,
+            before.fds,
+            after.fds,
+            before.rss_kib,
+            after.rss_kib
+        )),
+        Err(why) => lines.push(format!("FAIL {}: churn: {why}", target.name)),
+    }
+    let started = Instant::now();
+    match load(addr, 1_000, 100) {
+        Ok(0) => lines.push(format!(
+            "{:<28} 1,000 clients x 100 messages in {:.1} s: 0 lost, peak RSS {} KiB",
+            target.name,
+            started.elapsed().as_secs_f64(),
+            Stats::of(pid).rss_kib
+        )),
+        Ok(lost) => lines.push(format!(
+            "FAIL {}: 1,000 x 100: {lost} answers lost or wrong",
+            target.name
+        )),
+        Err(why) => lines.push(format!("FAIL {}: 1,000 x 100: {why}", target.name)),
+    }
+    if let Err(why) = normal_client(addr) {
+        lines.push(format!(
+            "FAIL {}: after the slow attacks: {why}",
+            target.name
+        ));
+    }
+    lines
+}
+
+/// The clients of the slow attacks and the server's connections are all on this
+/// machine: raise this process's descriptor limit to its hard limit (the servers,
+/// our children, inherit it).
+fn raise_descriptor_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write only `limit`.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
