@@ -12,6 +12,8 @@
 //!   addresses and ports redacted, ready for an insta snapshot.
 //! - [`exercises`] (with the `runner` feature) is the classroom's exercises: their
 //!   registry, and the student's runner that checks them with this same harness.
+//! - [`hostile`] (with the `runner` feature) is the hostile suite: every stream
+//!   server attacked, and a normal client served after each attack.
 //! - [`python3`] finds CPython for the interop tests, and fails clearly when it is
 //!   missing: python3 is a stated test requirement, not a silent skip.
 //!
@@ -23,6 +25,8 @@ pub mod book;
 mod client;
 #[cfg(feature = "runner")]
 pub mod exercises;
+#[cfg(feature = "runner")]
+pub mod hostile;
 mod python;
 mod server;
 mod show;

@@ -60,6 +60,15 @@ enum Command {
     /// For maintainers and CI: every exercise is whole (every starter fails its check,
     /// every solution passes, each has a statement, hints and a snapshot).
     Verify,
+    /// For maintainers: attack every stream server (resets, half-closes, bytes that are
+    /// not UTF-8, a mebibyte without a newline, idle clients, churn) and check that a
+    /// normal client is served after each. With --slow: 10,000 connections opened and
+    /// closed, and 1,000 clients x 100 messages, with figures.
+    Hostile {
+        /// Run the slow attacks too.
+        #[arg(long)]
+        slow: bool,
+    },
     /// Build the book (HTML) and print where it is. Open that file in a browser.
     Book {
         /// Where to write the HTML. Default: target/book in the workspace.
@@ -80,6 +89,40 @@ fn main() -> ExitCode {
         Command::Watch { id } => runner.watch(id.as_deref()),
         Command::Verify => runner.verify(),
         Command::Book { out } => build_book(out),
+        Command::Hostile { slow } => hostile(slow),
+    }
+}
+
+/// `hostile [--slow]`: the suite, a line per target and attack.
+fn hostile(slow: bool) -> ExitCode {
+    let binaries = match classroom::hostile::build(&classroom::workspace_root()) {
+        Ok(binaries) => binaries,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = false;
+    for target in classroom::hostile::TARGETS {
+        let failures = classroom::hostile::attack(target, &binaries);
+        if failures.is_empty() {
+            println!("{:<28} fast attacks: all served", target.name);
+        }
+        for failure in &failures {
+            println!("FAIL {failure}");
+        }
+        failed |= !failures.is_empty();
+        if slow {
+            for line in classroom::hostile::slow(target, &binaries) {
+                failed |= line.starts_with("FAIL");
+                println!("{line}");
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -1,0 +1,551 @@
+//! The hostile suite: every stream server of the course, attacked the way a hostile
+//! or merely careless network would, each attack followed by a normal client that
+//! must be served correctly, with the server's threads, descriptors and memory read
+//! from /proc before and after.
+//!
+//! The fast part runs in `cargo test --workspace` (`tests/tests/hostile.rs`); the
+//! slow part (10,000 connections opened and closed, 1,000 clients × 100 messages)
+//! runs with `cargo run -p classroom -- hostile --slow` and prints its figures.
+//! Everything stays on 127.0.0.1, bounded in count and time.
+//!
+//! A server's documented limits are asserted as such, so that a change shows: the
+//! serial servers (lesson 03, lesson 06 `--mode serial`) serve one client at a time,
+//! so a client behind an idle one waits.
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{ServerProcess, TIMEOUT};
+
+/// A server of the course that speaks the upper-casing protocol: a line (or any
+/// bytes) in, the same bytes upper-cased back.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    /// How the suite names it: `lesson-06 --mode pool`.
+    pub name: &'static str,
+    /// The package that builds it, and the binary (or example) it builds.
+    pub package: &'static str,
+    pub binary: &'static str,
+    /// Whether it is an example (`target/debug/examples/`) rather than a binary.
+    pub example: bool,
+    pub args: &'static [&'static str],
+    /// How many clients it serves at the same time.
+    pub serves: Serves,
+}
+
+/// How many clients a server serves at once: what an idle client costs the others.
+#[derive(Debug, Clone, Copy)]
+pub enum Serves {
+    /// One at a time: a client behind an idle one waits (lesson 03, `--mode serial`).
+    OneAtATime,
+    /// At most this many: the pool's workers, the forking mixin's `max_children` (40,
+    /// Python's). Past it, a client waits for one of them to leave.
+    AtMost(fn() -> usize),
+    /// Every client on a thread (or selector slot) of its own.
+    All,
+}
+
+impl Serves {
+    /// Whether a client is served at once while `idle` others stay connected.
+    pub fn at_once_behind(self, idle: usize) -> bool {
+        match self {
+            Serves::OneAtATime => idle == 0,
+            Serves::AtMost(limit) => idle < limit(),
+            Serves::All => true,
+        }
+    }
+}
+
+/// The pool's workers by default: the number of CPUs plus 4, at most 32.
+fn pool_workers() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cpus + 4).min(32)
+}
+
+/// Python's (and the crate's) `max_children`.
+fn max_children() -> usize {
+    40
+}
+
+/// Every stream server the suite attacks.
+pub const TARGETS: &[Target] = &[
+    Target {
+        name: "lesson-03",
+        package: "lesson-03",
+        binary: "lesson-03",
+        example: false,
+        args: &[],
+        serves: Serves::OneAtATime,
+    },
+    Target {
+        name: "lesson-04",
+        package: "lesson-04",
+        binary: "lesson-04",
+        example: false,
+        args: &[],
+        serves: Serves::All,
+    },
+    Target {
+        name: "lesson-05",
+        package: "lesson-05",
+        binary: "lesson-05",
+        example: false,
+        args: &[],
+        serves: Serves::All,
+    },
+    Target {
+        name: "lesson-06 --mode threading",
+        package: "lesson-06",
+        binary: "lesson-06",
+        example: false,
+        args: &["--mode", "threading"],
+        serves: Serves::All,
+    },
+    Target {
+        name: "lesson-06 --mode pool",
+        package: "lesson-06",
+        binary: "lesson-06",
+        example: false,
+        args: &["--mode", "pool"],
+        serves: Serves::AtMost(pool_workers),
+    },
+    Target {
+        name: "lesson-06 --mode forking",
+        package: "lesson-06",
+        binary: "lesson-06",
+        example: false,
+        args: &["--mode", "forking"],
+        serves: Serves::AtMost(max_children),
+    },
+    Target {
+        name: "lesson-06 --mode serial",
+        package: "lesson-06",
+        binary: "lesson-06",
+        example: false,
+        args: &["--mode", "serial"],
+        serves: Serves::OneAtATime,
+    },
+    Target {
+        name: "socketserver example upper",
+        package: "socketserver",
+        binary: "upper",
+        example: true,
+        args: &[],
+        serves: Serves::All,
+    },
+];
+
+/// Builds every target (quick when `cargo test --workspace` built them already),
+/// and returns where the binaries are.
+pub fn build(root: &Path) -> Result<PathBuf, String> {
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo.current_dir(root).args(["build", "--quiet"]);
+    for target in TARGETS {
+        cargo.args(["-p", target.package]);
+    }
+    cargo.args(["--bins", "--example", "upper"]);
+    let status = cargo
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo build failed ({status})"));
+    }
+    crate::exercises::check::target_dir(root).map(|dir| dir.join("debug"))
+}
+
+impl Target {
+    /// The command that starts it on a free port, its logging turned down where it
+    /// can be (the suite measures the server, not its terminal).
+    pub fn command(&self, binaries: &Path) -> Command {
+        let path = if self.example {
+            binaries.join("examples").join(self.binary)
+        } else {
+            binaries.join(self.binary)
+        };
+        let mut command = Command::new(path);
+        command.args(["--port", "0"]).args(self.args);
+        command
+    }
+}
+
+/// What /proc says of a process: its threads, open descriptors and resident memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub threads: usize,
+    pub fds: usize,
+    pub rss_kib: usize,
+}
+
+impl Stats {
+    /// Reads them for `pid`; zeros where /proc has nothing (not Linux).
+    pub fn of(pid: u32) -> Stats {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| -> usize {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count());
+        Stats {
+            threads: field("Threads:"),
+            fds,
+            rss_kib: field("VmRSS:"),
+        }
+    }
+}
+
+/// Connects, with the suite's timeouts.
+fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
+    let stream = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| format!("connect: {e}"))?;
+    stream
+        .set_read_timeout(Some(TIMEOUT))
+        .and_then(|()| stream.set_write_timeout(Some(TIMEOUT)))
+        .map_err(|e| format!("timeouts: {e}"))?;
+    Ok(stream)
+}
+
+/// A normal client: one line, answered upper-cased. What every attack is followed by.
+pub fn normal_client(addr: SocketAddr) -> Result<(), String> {
+    let stream = connect(addr)?;
+    let line = "hello, anybody still there?\n";
+    (&stream)
+        .write_all(line.as_bytes())
+        .map_err(|e| format!("normal client: write: {e}"))?;
+    let mut reply = String::new();
+    BufReader::new(&stream)
+        .read_line(&mut reply)
+        .map_err(|e| format!("normal client: no answer: {e}"))?;
+    if reply == line.to_uppercase() {
+        Ok(())
+    } else {
+        Err(format!("normal client: answered {reply:?}"))
+    }
+}
+
+/// Sends the start of a message, then resets the connection (RST, not FIN).
+pub fn reset_mid_message(addr: SocketAddr) -> Result<(), String> {
+    let stream = connect(addr)?;
+    (&stream)
+        .write_all(b"half a mess")
+        .map_err(|e| format!("write: {e}"))?;
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .map_err(|e| format!("linger: {e}"))?;
+    drop(stream);
+    Ok(())
+}
+
+/// Sends a line and closes its writing side: the answer must still come.
+pub fn half_close(addr: SocketAddr) -> Result<(), String> {
+    let mut stream = connect(addr)?;
+    stream
+        .write_all(b"last words\n")
+        .and_then(|()| stream.shutdown(std::net::Shutdown::Write))
+        .map_err(|e| format!("write: {e}"))?;
+    let mut reply = Vec::new();
+    stream
+        .read_to_end(&mut reply)
+        .map_err(|e| format!("read: {e}"))?;
+    if reply.starts_with(b"LAST WORDS") {
+        Ok(())
+    } else {
+        Err(format!(
+            "half-closed client got {:?}",
+            String::from_utf8_lossy(&reply)
+        ))
+    }
+}
+
+/// Bytes that are not UTF-8: upper-cased as bytes, the others passed through.
+pub fn invalid_utf8(addr: SocketAddr) -> Result<(), String> {
+    let mut stream = connect(addr)?;
+    let message = b"caf\xe9 \xff\xfe ok\n";
+    stream
+        .write_all(message)
+        .map_err(|e| format!("write: {e}"))?;
+    let mut reply = vec![0; message.len()];
+    stream
+        .read_exact(&mut reply)
+        .map_err(|e| format!("read: {e}"))?;
+    if reply == message.to_ascii_uppercase() {
+        Ok(())
+    } else {
+        Err(format!("answered {reply:?}"))
+    }
+}
+
+/// One mebibyte without a newline, read back while it is sent: every byte must come
+/// back upper-cased, in order, however the server cuts it.
+pub fn huge_message(addr: SocketAddr, size: usize) -> Result<(), String> {
+    let stream = connect(addr)?;
+    let message: Vec<u8> = (0..size).map(|n| b"abcdefghij"[n % 10]).collect();
+    let expected = message.to_ascii_uppercase();
+    let writer = {
+        let mut stream = stream.try_clone().map_err(|e| format!("clone: {e}"))?;
+        std::thread::spawn(move || stream.write_all(&message))
+    };
+    let mut reply = vec![0; size];
+    (&stream)
+        .read_exact(&mut reply)
+        .map_err(|e| format!("read: {e}"))?;
+    writer
+        .join()
+        .map_err(|_| "the writer panicked".to_string())?
+        .map_err(|e| format!("write: {e}"))?;
+    if reply == expected {
+        Ok(())
+    } else {
+        Err("the bytes that came back differ".to_string())
+    }
+}
+
+/// `count` clients connect and say nothing. A server that serves them all still
+/// serves a normal client meanwhile; one that serves one, or a few, at a time makes
+/// it wait (its documented limit) and serves it once they leave.
+pub fn idle_clients(addr: SocketAddr, count: usize, serves: Serves) -> Result<(), String> {
+    let idle: Vec<TcpStream> = (0..count)
+        .map(|_| connect(addr))
+        .collect::<Result<_, _>>()?;
+    if serves.at_once_behind(count) {
+        normal_client(addr)?;
+    } else {
+        let waiting = connect(addr)?;
+        (&waiting)
+            .write_all(b"me next\n")
+            .map_err(|e| format!("write: {e}"))?;
+        waiting
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .map_err(|e| format!("timeout: {e}"))?;
+        let mut byte = [0; 1];
+        match (&waiting).read(&mut byte) {
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            other => {
+                return Err(format!(
+                    "answered behind {count} idle clients, past its documented limit: {other:?}"
+                ));
+            }
+        }
+        drop(idle);
+        waiting
+            .set_read_timeout(Some(TIMEOUT))
+            .map_err(|e| format!("timeout: {e}"))?;
+        let mut reply = String::new();
+        BufReader::new(&waiting)
+            .read_line(&mut reply)
+            .map_err(|e| format!("served after the idle ones left? {e}"))?;
+        if reply != "ME NEXT\n" {
+            return Err(format!("answered {reply:?}"));
+        }
+        return Ok(());
+    }
+    drop(idle);
+    Ok(())
+}
+
+/// `count` connections opened and closed at once, one after another.
+pub fn churn(addr: SocketAddr, count: usize) -> Result<(), String> {
+    for n in 0..count {
+        let stream = connect(addr).map_err(|e| format!("connection {n}: {e}"))?;
+        drop(stream);
+    }
+    Ok(())
+}
+
+/// `clients` clients at once, each saying `messages` lines and checking every
+/// answer. Returns how many answers were lost or wrong.
+pub fn load(addr: SocketAddr, clients: usize, messages: usize) -> Result<usize, String> {
+    let workers: Vec<_> = (0..clients)
+        .map(|c| {
+            std::thread::Builder::new()
+                .stack_size(64 * 1024)
+                .spawn(move || -> usize {
+                    let Ok(stream) = connect(addr) else {
+                        return messages;
+                    };
+                    let mut reader = BufReader::new(&stream);
+                    let mut lost = 0;
+                    let mut reply = String::new();
+                    for m in 0..messages {
+                        let line = format!("client {c} message {m}\n");
+                        reply.clear();
+                        let answered = (&stream).write_all(line.as_bytes()).is_ok()
+                            && reader.read_line(&mut reply).is_ok()
+                            && reply == line.to_uppercase();
+                        if !answered {
+                            lost += 1;
+                        }
+                    }
+                    lost
+                })
+                .map_err(|e| format!("client thread: {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(workers
+        .into_iter()
+        .map(|worker| worker.join().unwrap_or(messages))
+        .sum())
+}
+
+/// Waits (bounded) until the server's threads and descriptors are back to
+/// `baseline`: what it took for the attack is given back.
+pub fn settles(pid: u32, baseline: Stats) -> Result<Stats, String> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let now = Stats::of(pid);
+        if now.threads <= baseline.threads && now.fds <= baseline.fds {
+            return Ok(now);
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "did not give back what the attack took: before {baseline:?}, after {now:?}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One attack, by name, as the suite runs it.
+pub struct Attack {
+    pub name: &'static str,
+    pub run: fn(&Target, SocketAddr) -> Result<(), String>,
+}
+
+/// The fast attacks, in the order the suite runs them against every target.
+pub const FAST: &[Attack] = &[
+    Attack {
+        name: "reset mid-message",
+        run: |_, addr| reset_mid_message(addr),
+    },
+    Attack {
+        name: "half-close",
+        run: |_, addr| half_close(addr),
+    },
+    Attack {
+        name: "invalid UTF-8",
+        run: |_, addr| invalid_utf8(addr),
+    },
+    Attack {
+        name: "1 MiB without a newline",
+        run: |_, addr| huge_message(addr, 1 << 20),
+    },
+    Attack {
+        name: "50 idle clients",
+        run: |target, addr| idle_clients(addr, 50, target.serves),
+    },
+    Attack {
+        name: "300 connections opened and closed",
+        run: |_, addr| churn(addr, 300),
+    },
+];
+
+/// Runs the fast attacks against `target`: after each one a normal client must be
+/// served, and the server must give back its threads and descriptors. Returns a
+/// line per failure.
+pub fn attack(target: &Target, binaries: &Path) -> Vec<String> {
+    let server = ServerProcess::start(target.command(binaries));
+    let (addr, pid) = (server.addr(), server.pid());
+    let mut failures = Vec::new();
+    if let Err(why) = normal_client(addr) {
+        failures.push(format!("{}: before any attack: {why}", target.name));
+        return failures;
+    }
+    let baseline = Stats::of(pid);
+    for attack in FAST {
+        let outcome = (attack.run)(target, addr)
+            .and_then(|()| normal_client(addr))
+            .and_then(|()| settles(pid, baseline).map(|_| ()));
+        if let Err(why) = outcome {
+            failures.push(format!("{}: {}: {why}", target.name, attack.name));
+        }
+    }
+    let after = Stats::of(pid);
+    // Threads come and go; memory a thread-per-client server touched stays mapped
+    // (allocators keep freed memory): the bound is generous, a leak is not.
+    if after.rss_kib > baseline.rss_kib + 64 * 1024 {
+        failures.push(format!(
+            "{}: memory grew from {} KiB to {} KiB",
+            target.name, baseline.rss_kib, after.rss_kib
+        ));
+    }
+    failures
+}
+
+/// The slow attacks, for a server that serves every client at once: 10,000
+/// connections opened and closed (nothing may grow), and 1,000 clients × 100
+/// messages (nothing may be lost). Returns a line of figures each (`FAIL ...` on
+/// failure). Servers with a documented limit on clients are not loaded past it.
+pub fn slow(target: &Target, binaries: &Path) -> Vec<String> {
+    if !matches!(target.serves, Serves::All) {
+        return vec![format!(
+            "{:<28} slow attacks: skipped (serves a limited number of clients at once)",
+            target.name
+        )];
+    }
+    raise_descriptor_limit();
+    let server = ServerProcess::start(target.command(binaries));
+    let (addr, pid) = (server.addr(), server.pid());
+    let mut lines = Vec::new();
+    let before = Stats::of(pid);
+    let started = Instant::now();
+    let churned = churn(addr, 10_000).and_then(|()| settles(pid, before));
+    match churned {
+        Ok(after) => lines.push(format!(
+            "{:<28} 10,000 connections in {:.1} s: threads {} -> {}, descriptors {} -> {}, RSS {} -> {} KiB",
+            target.name,
+            started.elapsed().as_secs_f64(),
+            before.threads,
+            after.threads,
+            before.fds,
+            after.fds,
+            before.rss_kib,
+            after.rss_kib
+        )),
+        Err(why) => lines.push(format!("FAIL {}: churn: {why}", target.name)),
+    }
+    let started = Instant::now();
+    match load(addr, 1_000, 100) {
+        Ok(0) => lines.push(format!(
+            "{:<28} 1,000 clients x 100 messages in {:.1} s: 0 lost, peak RSS {} KiB",
+            target.name,
+            started.elapsed().as_secs_f64(),
+            Stats::of(pid).rss_kib
+        )),
+        Ok(lost) => lines.push(format!(
+            "FAIL {}: 1,000 x 100: {lost} answers lost or wrong",
+            target.name
+        )),
+        Err(why) => lines.push(format!("FAIL {}: 1,000 x 100: {why}", target.name)),
+    }
+    if let Err(why) = normal_client(addr) {
+        lines.push(format!(
+            "FAIL {}: after the slow attacks: {why}",
+            target.name
+        ));
+    }
+    lines
+}
+
+/// The clients of the slow attacks and the server's connections are all on this
+/// machine: raise this process's descriptor limit to its hard limit (the servers,
+/// our children, inherit it).
+fn raise_descriptor_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write only `limit`.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
