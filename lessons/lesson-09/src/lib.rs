@@ -26,6 +26,8 @@
 //! - **A re-upload replaces** the file (the tutorial opens it with `'ab'`, appending).
 //! - **Names cannot escape** the served directory ([`check_name`]): `..`, absolute paths,
 //!   separators, NUL, control characters and empty names are refused.
+//! - **Links cannot lead out of it** ([`Dir`]): every file is opened by its name *in*
+//!   the directory opened at start, never by a path, and a symbolic link is refused.
 //! - **Uploads above `--max-upload` are refused** before a byte is stored.
 //! - **A file becomes visible only when complete:** it is written under a temporary
 //!   name in the same directory, then renamed ([`PartFile`]).
@@ -39,16 +41,23 @@
 //! | `self.dic[conn] = {}` (shared by all)            | `Connection { stage: Stage::Header, .. }`    |
 //! | `cmd, filename, filesize = ...split('|')`        | [`parse_header`], [`Header`]                 |
 //! | `os.path.join(BASE_DIR, "upload", fileName)`     | [`check_name`], then [`Files::upload`]       |
+//! | `open(os.path.join(BASE_DIR, "download", name))` | [`Dir::open_file`]: `openat`, `O_NOFOLLOW`  |
 //! | `open(path, 'ab').write(recv_data)`              | [`PartFile::write`], then [`PartFile::commit`] |
 //! | `for line in f: conn.send(line)`                 | `Connection::send_file` into the outbox      |
 
+// Files are opened relative to an open directory (`openat`), which only Unix offers.
+#[cfg(not(unix))]
+compile_error!("lesson 09's server opens files with openat(2): it needs a Unix (Linux, macOS)");
+
 use std::cmp::min;
 use std::collections::HashMap;
-use std::ffi::OsStr;
-use std::fs::{self, File, OpenOptions};
+use std::ffi::{CString, OsStr};
+use std::fs::{self, File};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use polling::{Event, Events, PollMode, Poller};
 
@@ -118,28 +127,195 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 // ANCHOR: files
 /// The served directories, as the tutorial's `BASE_DIR/upload` and `BASE_DIR/download`:
-/// `put` stores into `upload`, `get` reads from `download`.
+/// `put` stores into `upload`, `get` reads from `download`. Both are opened once, at
+/// start, and every file is reached through them ([`Dir`]), never by a path.
 pub struct Files {
-    pub upload: PathBuf,
-    pub download: PathBuf,
+    /// Shared (`Rc`) with every upload's [`PartFile`], which renames or removes its
+    /// file in it. `Rc` and not `Arc`: the server has one thread.
+    pub upload: Rc<Dir>,
+    pub download: Dir,
     /// The largest file a `put` may announce.
     pub max_upload: u64,
 }
 
 impl Files {
-    /// The two directories under `root`, created if missing.
+    /// The two directories under `root`, created if missing, and opened. If either one
+    /// is a symbolic link, the server does not start: the link could lead anywhere.
     pub fn prepare(root: &Path, max_upload: u64) -> io::Result<Files> {
-        let files = Files {
-            upload: root.join("upload"),
-            download: root.join("download"),
+        fs::create_dir_all(root)?;
+        // The root is the user's own choice (`--root`): opened as given, links and all.
+        let root = Dir::open(root)?;
+        Ok(Files {
+            upload: Rc::new(served_dir(&root, "upload")?),
+            download: served_dir(&root, "download")?,
             max_upload,
-        };
-        fs::create_dir_all(&files.upload)?;
-        fs::create_dir_all(&files.download)?;
-        Ok(files)
+        })
     }
 }
+
+/// `root/name`, created if missing, then opened as a directory that is not a link.
+fn served_dir(root: &Dir, name: &str) -> io::Result<Dir> {
+    let path = root.path.join(name);
+    // mkdir never follows a link: where one is, the name "already exists".
+    match fs::create_dir(&path) {
+        Err(error) if error.kind() != ErrorKind::AlreadyExists => return Err(error),
+        _ => {}
+    }
+    root.open_dir(name).map_err(|error| {
+        // The open has refused it already; this only says why, in words.
+        if fs::symlink_metadata(&path).is_ok_and(|found| found.file_type().is_symlink()) {
+            let why = format!(
+                "{} is a symbolic link, which could lead anywhere: make it a real directory",
+                path.display()
+            );
+            io::Error::new(ErrorKind::InvalidInput, why)
+        } else {
+            error
+        }
+    })
+}
 // ANCHOR_END: files
+
+// ANCHOR: dir
+/// A directory, open. The files in it are opened, created, renamed and removed *in*
+/// it, by a plain name: never by a path, and never through a symbolic link. Python's
+/// `dir_fd=` arguments: `os.open(name, flags, dir_fd=fd)`, `os.replace(a, b,
+/// src_dir_fd=fd, dst_dir_fd=fd)`, `os.unlink(name, dir_fd=fd)`.
+///
+/// Why not `download/NAME`, checked first? Checking a path (is it a link? where does
+/// it really lead? `fs::canonicalize` says) and then opening it is two steps, and
+/// anyone who can write in the directory can swap the name for a link between them:
+/// the check passes, the open follows the link. A name opened in an open directory
+/// leaves no such gap: the directory is the one we opened, wherever it has moved since,
+/// and `O_NOFOLLOW` makes the open itself refuse a name that is a link.
+pub struct Dir {
+    fd: OwnedFd,
+    /// Where the directory was when it was opened: for messages, and for listing it.
+    /// Private, so that no code is tempted to open `path.join(name)`.
+    path: PathBuf,
+}
+
+impl Dir {
+    /// Opens the directory at `path`, a path the server's user gave: links are
+    /// followed here, once, at start.
+    pub fn open(path: &Path) -> io::Result<Dir> {
+        let file = File::open(path)?;
+        if !file.metadata()?.is_dir() {
+            let why = format!("{} is not a directory", path.display());
+            return Err(io::Error::new(ErrorKind::NotADirectory, why));
+        }
+        Ok(Dir {
+            fd: file.into(),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Where the directory was when it was opened, for messages: `{}` prints it.
+    pub fn display(&self) -> std::path::Display<'_> {
+        self.path.display()
+    }
+
+    /// The names in this directory that are UTF-8 (no client could ask for another,
+    /// and the server names its own files in ASCII), in no particular order.
+    ///
+    /// The standard library lists a directory by its path only, so this lists
+    /// whatever is at that path *now*: if someone has moved the directory away, the
+    /// names may come from somewhere else. Harmless, as long as a name is then used
+    /// only in this directory (`open_file`, `remove`), which is how it must be used.
+    pub fn names(&self) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(&self.path)? {
+            if let Ok(name) = entry?.file_name().into_string() {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Opens the directory `name` in this one; a link is refused.
+    pub fn open_dir(&self, name: &str) -> io::Result<Dir> {
+        let file = self.openat(
+            name,
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+            0,
+        )?;
+        Ok(Dir {
+            fd: file.into(),
+            path: self.path.join(name),
+        })
+    }
+
+    /// Opens the file `name` in this one, to read; a link is refused (see
+    /// [`is_a_link`]). `O_NONBLOCK`, because opening a named pipe (a FIFO) to read
+    /// waits for a writer, and this server has one thread: the caller must check that
+    /// what it opened is a regular file. Reading a regular file ignores the flag.
+    pub fn open_file(&self, name: &str) -> io::Result<File> {
+        let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK;
+        self.openat(name, flags, 0)
+    }
+
+    /// Creates the file `name` in this one, to write. It must not exist, not even as a
+    /// link: Python's `open(name, "xb")`.
+    pub fn create_new(&self, name: &str) -> io::Result<File> {
+        let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW;
+        self.openat(name, flags, 0o666) // less the umask, as for any new file
+    }
+
+    /// Renames `from` to `to`, both in this directory, atomically. A `to` that exists
+    /// is replaced, even a link: the link goes, nothing is written through it.
+    pub fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        let (from, to) = (c_name(from)?, c_name(to)?);
+        let fd = self.fd.as_raw_fd();
+        // SAFETY: both names are NUL-terminated strings that outlive the call, and
+        // `fd` is open for as long as `self` is.
+        let result = unsafe { libc::renameat(fd, from.as_ptr(), fd, to.as_ptr()) };
+        if result != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Removes the file `name` from this directory (if it is a link, the link only).
+    pub fn remove(&self, name: &str) -> io::Result<()> {
+        let name = c_name(name)?;
+        // SAFETY: as in `rename`.
+        let result = unsafe { libc::unlinkat(self.fd.as_raw_fd(), name.as_ptr(), 0) };
+        if result != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// C's `openat(dir, name, flags, mode)`: what `File::open` does, but relative to
+    /// this directory. The standard library has no safe one yet, so we call the C
+    /// library's; `unsafe`, because the compiler cannot check C's rules, which the
+    /// SAFETY comments do.
+    fn openat(&self, name: &str, flags: libc::c_int, mode: libc::c_uint) -> io::Result<File> {
+        let name = c_name(name)?;
+        // O_CLOEXEC: a program this server ever started would not inherit the file.
+        let flags = flags | libc::O_CLOEXEC;
+        // SAFETY: `name` is a NUL-terminated string that outlives the call, and
+        // `self.fd` is open for as long as `self` is.
+        let fd = unsafe { libc::openat(self.fd.as_raw_fd(), name.as_ptr(), flags, mode) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just opened, and nothing else owns it: the `File` may close it.
+        Ok(unsafe { File::from_raw_fd(fd) })
+    }
+}
+
+/// A name as C wants it, ending in a NUL byte (so it must hold none).
+fn c_name(name: &str) -> io::Result<CString> {
+    CString::new(name).map_err(|_| io::Error::new(ErrorKind::InvalidInput, "a NUL in a name"))
+}
+
+/// Did an open with `O_NOFOLLOW` fail because the name is a symbolic link? Linux and
+/// macOS say `ELOOP` ("too many levels of symbolic links"), FreeBSD `EMLINK`.
+pub fn is_a_link(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::ELOOP | libc::EMLINK))
+}
+// ANCHOR_END: dir
 
 // ANCHOR: header
 /// The two commands of the protocol.
@@ -347,21 +523,22 @@ impl Reply {
 /// without a commit, say because the client vanished, it deletes itself.
 pub struct PartFile {
     file: File,
-    temp: PathBuf,
+    /// The directory it is in, where its real name will be too.
+    dir: Rc<Dir>,
+    temp: String,
     committed: bool,
 }
 
 impl PartFile {
-    /// Creates the temporary file `temp`. It must be in the same directory as the real
-    /// name will be: a rename across file systems is a copy, visible half-done.
-    pub fn create(temp: PathBuf) -> io::Result<PartFile> {
-        // create_new: never write into a file someone else is writing.
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
+    /// Creates the temporary file `temp` in `dir`. It must be the directory the real
+    /// name will be in: a rename across file systems is a copy, visible half-done.
+    pub fn create(dir: &Rc<Dir>, temp: String) -> io::Result<PartFile> {
+        // Create, never open: we never write into a file someone else is writing, nor
+        // through a link someone left under that name.
+        let file = dir.create_new(&temp)?;
         Ok(PartFile {
             file,
+            dir: Rc::clone(dir),
             temp,
             committed: false,
         })
@@ -371,9 +548,9 @@ impl PartFile {
         self.file.write_all(bytes)
     }
 
-    /// Gives the file its real name, atomically: Python's `os.replace(temp, path)`.
-    pub fn commit(mut self, path: &Path) -> io::Result<()> {
-        fs::rename(&self.temp, path)?;
+    /// Gives the file its real name, atomically: Python's `os.replace(temp, name)`.
+    pub fn commit(mut self, name: &str) -> io::Result<()> {
+        self.dir.rename(&self.temp, name)?;
         self.committed = true;
         Ok(())
     }
@@ -382,7 +559,7 @@ impl PartFile {
 impl Drop for PartFile {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = fs::remove_file(&self.temp);
+            let _ = self.dir.remove(&self.temp);
         }
     }
 }
@@ -715,7 +892,7 @@ impl Connection {
             // Take the stage out; each step puts back the next one.
             let progressed = match std::mem::replace(&mut self.stage, Stage::Header) {
                 Stage::Header => self.read_header(files)?,
-                Stage::Receiving(upload) => self.receive(upload, files)?,
+                Stage::Receiving(upload) => self.receive(upload)?,
                 Stage::Offering(download) => self.await_go_ahead(download)?,
                 Stage::Sending(download) => self.send_file(download)?,
             };
@@ -783,10 +960,8 @@ impl Connection {
             return self.refuse(why, true);
         }
         // `.PID-KEY.part`: unique per server and connection, hidden, never a valid name.
-        let temp = files
-            .upload
-            .join(format!(".{}-{}.part", std::process::id(), self.key));
-        let part = match PartFile::create(temp) {
+        let temp = format!(".{}-{}.part", std::process::id(), self.key);
+        let part = match PartFile::create(&files.upload, temp) {
             Ok(part) => part,
             Err(error) => {
                 println!(
@@ -810,7 +985,7 @@ impl Connection {
     // ANCHOR: receive
     /// `Receiving`: exactly `size` bytes of the inbox are the file; anything behind
     /// them is the next message, and stays in the inbox.
-    fn receive(&mut self, mut upload: Upload, files: &Files) -> io::Result<bool> {
+    fn receive(&mut self, mut upload: Upload) -> io::Result<bool> {
         let wanted = usize::try_from(upload.size - upload.received).unwrap_or(usize::MAX);
         let take = min(wanted, self.inbox.len());
         upload.part.write(&self.inbox[..take])?;
@@ -820,7 +995,7 @@ impl Connection {
             let Upload {
                 name, size, part, ..
             } = upload;
-            part.commit(&files.upload.join(&name))?;
+            part.commit(&name)?;
             println!("{} stored {name:?} ({size} bytes)", self.addr);
             return Ok(true); // back to Header
         }
@@ -848,20 +1023,28 @@ impl Connection {
     // ANCHOR: start_get
     /// `get|name|_`: answer `YES|size` if `download/name` is a file, else `NO|0`, as
     /// the tutorial does. The file is opened now, so the size we announce is the size
-    /// of the very file we send.
+    /// of the very file we send. It is opened in the download directory, and a link
+    /// is refused ([`Dir`] says why); so is anything that is not a regular file.
     fn start_get(&mut self, header: Header, files: &Files) {
         let name = header.name;
         if let Err(why) = check_name(&name) {
             // Nothing follows a `get` header until we answer: the connection stays usable.
             return self.refuse(format!("bad name: {why}"), false);
         }
-        let opened =
-            File::open(files.download.join(&name)).and_then(|file| Ok((file.metadata()?, file)));
+        let opened = files
+            .download
+            .open_file(&name)
+            .and_then(|file| Ok((file.metadata()?, file)));
         let (metadata, file) = match opened {
             Ok((metadata, file)) if metadata.is_file() => (metadata, file),
-            // Missing, or a directory: the tutorial's `NO|0`.
+            // Missing, a directory, a named pipe: the tutorial's `NO|0`.
             Ok(_) => return self.no_such_file(&name),
             Err(error) if error.kind() == ErrorKind::NotFound => return self.no_such_file(&name),
+            Err(error) if is_a_link(&error) => {
+                let why =
+                    format!("not served: {name:?} is a symbolic link (links are never followed)");
+                return self.refuse(why, false);
+            }
             Err(error) => {
                 println!("{} error: cannot open {name:?}: {error}", self.addr);
                 return self.refuse("server error: cannot read the file".into(), false);
@@ -1075,9 +1258,11 @@ pub fn get(
     // The name is ours, but a server that says YES to anything must not make us
     // write outside `dir`.
     check_name(name).map_err(|why| io::Error::new(ErrorKind::InvalidData, why))?;
-    let temp = dir.join(format!(".{name}.part"));
-    let _ = fs::remove_file(&temp); // left over from a client that was killed
-    let mut part = PartFile::create(temp)?;
+    // The client's own directory, opened as given (the user chose it), like `--root`.
+    let dir = Rc::new(Dir::open(dir)?);
+    let temp = format!(".{name}.part");
+    let _ = dir.remove(&temp); // left over from a client that was killed
+    let mut part = PartFile::create(&dir, temp)?;
     conn.write_all(GO_AHEAD)?;
     progress(0, size);
     let mut buffer = vec![0; CHUNK];
@@ -1093,7 +1278,7 @@ pub fn get(
         received += got as u64;
         progress(received, size);
     }
-    part.commit(&dir.join(name))?;
+    part.commit(name)?;
     Ok(Outcome::Done(received))
 }
 

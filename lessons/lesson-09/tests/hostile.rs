@@ -221,7 +221,7 @@ fn a_server_killed_mid_upload_leaves_nothing_after_a_restart() {
     drop(server); // SIGKILL: no destructor runs
     assert_eq!(
         listing(&upload),
-        [part.clone()],
+        std::slice::from_ref(&part),
         "the kill left no part file"
     );
 
@@ -233,7 +233,7 @@ fn a_server_killed_mid_upload_leaves_nothing_after_a_restart() {
     server.wait_for_line("send me a file");
     assert_eq!(
         listing(&upload),
-        [live.clone()],
+        std::slice::from_ref(&live),
         "the killed upload is still there after a restart"
     );
     server.wait_for_line(&format!("removed {part:?}"));
