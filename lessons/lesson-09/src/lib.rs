@@ -33,6 +33,8 @@
 //!   name in the same directory, then renamed ([`PartFile`]).
 //! - **A client that vanishes mid-transfer leaves nothing half-written**: dropping an
 //!   unfinished [`PartFile`] removes it.
+//! - **A server killed mid-upload leaves nothing for long**: the next start removes its
+//!   temporary files ([`Files::remove_leftovers`]).
 //!
 //! | Python (`selectFtpServer`)                       | Rust, below                                  |
 //! |--------------------------------------------------|----------------------------------------------|
@@ -565,6 +567,81 @@ impl Drop for PartFile {
 }
 // ANCHOR_END: part_file
 
+// ANCHOR: leftovers
+/// The temporary name of an upload: `.PID-KEY.part`, after the server's process id
+/// and the connection's key. Unique per server and connection, hidden, and never a
+/// name a client may use (`check_name` refuses a leading dot).
+pub fn part_name(pid: u32, key: usize) -> String {
+    format!(".{pid}-{key}.part")
+}
+
+/// Whose upload `name` is (the process id in it), if it is one of our temporary names.
+fn part_owner(name: &str) -> Option<u32> {
+    let middle = name.strip_prefix('.')?.strip_suffix(".part")?;
+    let (pid, key) = middle.split_once('-')?;
+    let is_number = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if !is_number(pid) || !is_number(key) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+impl Files {
+    /// Removes what a server killed in the middle of an upload left in `upload/`: its
+    /// temporary files. A [`PartFile`] dropped unfinished removes itself, but a killed
+    /// process runs no code at all (SIGKILL, a crash, a power cut): its `.part` files
+    /// would stay, hidden, for ever. Called at start, before any client is served.
+    ///
+    /// Not every `.part` file is a leftover: another server may be running on the same
+    /// root, writing its own. The name says whose it is: a file whose process no
+    /// longer runs is a leftover, and so is one named after our own process id, since
+    /// we have not begun an upload yet (an earlier server had our id).
+    pub fn remove_leftovers(&self) {
+        let names = match self.upload.names() {
+            Ok(names) => names,
+            Err(error) => {
+                let upload = self.upload.display();
+                println!("cannot look for leftovers in {upload}: {error}");
+                return;
+            }
+        };
+        let me = std::process::id();
+        for name in names {
+            let Some(pid) = part_owner(&name) else {
+                continue;
+            };
+            if pid != me && process_is_running(pid) {
+                println!("kept {name:?}: process {pid} is running (another server on this root?)");
+                continue;
+            }
+            // In the directory we opened: a name listed from elsewhere removes nothing.
+            match self.upload.remove(&name) {
+                Ok(()) => {
+                    println!("removed {name:?}: an upload cut short when process {pid} stopped")
+                }
+                Err(error) => println!("cannot remove {name:?}: {error}"),
+            }
+        }
+    }
+}
+
+/// Is process `pid` running? `kill` with signal 0 sends nothing: it only checks.
+/// Python's `os.kill(pid, 0)`, which raises `ProcessLookupError` if it is not.
+fn process_is_running(pid: u32) -> bool {
+    // 0 and negative numbers name groups of processes, not one.
+    let pid = libc::pid_t::try_from(pid).unwrap_or(0);
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: `kill` takes two integers and touches no memory; signal 0 is no signal.
+    if unsafe { libc::kill(pid, 0) } == 0 {
+        return true;
+    }
+    // EPERM: the process exists, but is someone else's.
+    io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+// ANCHOR_END: leftovers
+
 // ANCHOR: registration
 /// What to do when a registered socket is ready: Python's `key.data`. It gets the
 /// server (to register, modify, unregister), the socket's key, and the event (`mask`).
@@ -688,6 +765,11 @@ impl Server {
         listener.set_nonblocking(true)?;
         server.register(Socket::Listener(listener), accept)?;
         Ok(server)
+    }
+
+    /// The served directories.
+    pub fn files(&self) -> &Files {
+        &self.files
     }
 
     // ANCHOR: register
@@ -959,8 +1041,7 @@ impl Connection {
             let why = format!("too big: {size} bytes, the limit is {limit} bytes");
             return self.refuse(why, true);
         }
-        // `.PID-KEY.part`: unique per server and connection, hidden, never a valid name.
-        let temp = format!(".{}-{}.part", std::process::id(), self.key);
+        let temp = part_name(std::process::id(), self.key);
         let part = match PartFile::create(&files.upload, temp) {
             Ok(part) => part,
             Err(error) => {
