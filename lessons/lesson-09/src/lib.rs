@@ -35,6 +35,8 @@
 //!   unfinished [`PartFile`] removes it.
 //! - **A server killed mid-upload leaves nothing for long**: the next start removes its
 //!   temporary files ([`Files::remove_leftovers`]).
+//! - **Out of file descriptors, the server pauses accepting** instead of spinning on a
+//!   listener that stays ready while `accept` fails ([`Server`]'s `pause_accept`).
 //!
 //! | Python (`selectFtpServer`)                       | Rust, below                                  |
 //! |--------------------------------------------------|----------------------------------------------|
@@ -60,6 +62,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use polling::{Event, Events, PollMode, Poller};
 
@@ -750,7 +753,20 @@ pub struct Server {
     next_key: usize,
     /// Where files are stored and read.
     files: Files,
+    /// Out of file descriptors: the listener (its key) is not watched until then.
+    accept_paused: Option<(usize, Instant)>,
+    /// How long the next pause lasts: [`FIRST_PAUSE`], doubling up to
+    /// [`LONGEST_PAUSE`] while accepts keep failing.
+    next_pause: Duration,
+    /// Failed accepts since the last one that worked: 0 when all is well.
+    failed_accepts: u32,
 }
+
+/// The first pause of accepting when out of file descriptors.
+pub const FIRST_PAUSE: Duration = Duration::from_millis(10);
+
+/// The longest: a client waits at most this long after a descriptor frees.
+pub const LONGEST_PAUSE: Duration = Duration::from_millis(500);
 
 impl Server {
     /// Prepares to serve `files` on `listener`: Python's `server.setblocking(False)` and
@@ -761,6 +777,9 @@ impl Server {
             registrations: HashMap::new(),
             next_key: 0,
             files,
+            accept_paused: None,
+            next_pause: FIRST_PAUSE,
+            failed_accepts: 0,
         };
         listener.set_nonblocking(true)?;
         server.register(Socket::Listener(listener), accept)?;
@@ -822,9 +841,14 @@ impl Server {
     pub fn serve_forever(&mut self) -> io::Result<()> {
         let mut events = Events::new();
         loop {
-            // events = self.sel.select()
+            // events = self.sel.select(timeout): no timeout, unless accepting is paused;
+            // then wake up when the pause is over, even if no socket is ready.
             events.clear();
-            self.selector.wait(&mut events, None)?;
+            let timeout = self
+                .accept_paused
+                .map(|(_, until)| until.saturating_duration_since(Instant::now()));
+            self.selector.wait(&mut events, timeout)?;
+            self.resume_accept_if_due();
             for event in events.iter() {
                 // callback = key.data; callback(key.fileobj, mask)
                 let Some(registration) = self.registrations.get(&event.key) else {
@@ -871,11 +895,13 @@ fn accept(server: &mut Server, key: usize, _mask: Event) {
     let (conn, addr) = match listener.accept() {
         Ok(accepted) => accepted,
         Err(error) if error.kind() == ErrorKind::WouldBlock => return,
+        Err(error) if is_out_of_descriptors(&error) => return server.pause_accept(key, &error),
         Err(error) => {
             println!("accept failed: {error}");
             return;
         }
     };
+    server.accepting_again();
     println!("connected: {addr}");
     if let Err(error) = conn.set_nonblocking(true) {
         println!("{addr} error: {error}");
@@ -895,6 +921,74 @@ fn accept(server: &mut Server, key: usize, _mask: Event) {
         println!("{addr} error: {error}");
     }
 }
+
+// ANCHOR: pause_accept
+/// Did `accept` fail for want of a file descriptor? EMFILE: this process has as many
+/// open as its limit allows (`ulimit -n`); ENFILE: the whole system has.
+fn is_out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+impl Server {
+    /// `accept` failed for want of a descriptor. The client it was for is still
+    /// waiting in the listen queue, so the listener is still readable, and a
+    /// level-triggered selector reports it again at once: retrying straight away
+    /// spins at 100 % CPU, a log line a try, until some descriptor frees. So stop
+    /// watching the listener for a while, and serve the connections we have: their
+    /// closing is what frees descriptors. One log line for the whole burst.
+    fn pause_accept(&mut self, key: usize, error: &io::Error) {
+        if self.failed_accepts == 0 {
+            println!(
+                "accept failed: {error}; pausing accept until a descriptor frees \
+                 (open connections are still served)"
+            );
+        }
+        self.failed_accepts = self.failed_accepts.saturating_add(1);
+        // Python: self.sel.unregister(server), since its selectors refuse to watch a
+        // socket for nothing; `polling` watches it for nothing, `Event::none`.
+        self.watch_listener(key, Event::none(key));
+        self.accept_paused = Some((key, Instant::now() + self.next_pause));
+        self.next_pause = min(self.next_pause * 2, LONGEST_PAUSE);
+    }
+
+    /// Called by `serve_forever` after every wait: is the pause over?
+    fn resume_accept_if_due(&mut self) {
+        if let Some((key, until)) = self.accept_paused
+            && Instant::now() >= until
+        {
+            self.accept_paused = None;
+            self.watch_listener(key, Event::readable(key));
+        }
+    }
+
+    /// An `accept` worked: if a burst of failures is over, say so, and start the next
+    /// one's pauses short again.
+    fn accepting_again(&mut self) {
+        if self.failed_accepts > 0 {
+            println!(
+                "accepting again after {} failed attempts",
+                self.failed_accepts
+            );
+            self.failed_accepts = 0;
+            self.next_pause = FIRST_PAUSE;
+        }
+    }
+
+    /// Python's `sel.modify(server, events)` for the listener.
+    fn watch_listener(&self, key: usize, interest: Event) {
+        if let Some(Registration {
+            fileobj: Socket::Listener(listener),
+            ..
+        }) = self.registrations.get(&key)
+            && let Err(error) = self
+                .selector
+                .modify_with_mode(listener, interest, PollMode::Level)
+        {
+            println!("selector error: {error}");
+        }
+    }
+}
+// ANCHOR_END: pause_accept
 
 // ANCHOR: service_connection
 /// A connection's callback: read if readable, move the conversation on as far as the
