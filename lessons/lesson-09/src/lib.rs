@@ -175,7 +175,7 @@ fn served_dir(root: &Dir, name: &str) -> io::Result<Dir> {
             );
             io::Error::new(ErrorKind::InvalidInput, why)
         } else {
-            error
+            io::Error::new(error.kind(), format!("{}: {error}", path.display()))
         }
     })
 }
@@ -260,7 +260,7 @@ impl Dir {
     }
 
     /// Creates the file `name` in this one, to write. It must not exist, not even as a
-    /// link: Python's `open(name, "xb")`.
+    /// link: Python's `open(name, "xb")`, in a directory.
     pub fn create_new(&self, name: &str) -> io::Result<File> {
         let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW;
         self.openat(name, flags, 0o666) // less the umask, as for any new file
@@ -269,7 +269,7 @@ impl Dir {
     /// Renames `from` to `to`, both in this directory, atomically. A `to` that exists
     /// is replaced, even a link: the link goes, nothing is written through it.
     pub fn rename(&self, from: &str, to: &str) -> io::Result<()> {
-        let (from, to) = (c_name(from)?, c_name(to)?);
+        let (from, to) = (plain_name(from)?, plain_name(to)?);
         let fd = self.fd.as_raw_fd();
         // SAFETY: both names are NUL-terminated strings that outlive the call, and
         // `fd` is open for as long as `self` is.
@@ -282,7 +282,7 @@ impl Dir {
 
     /// Removes the file `name` from this directory (if it is a link, the link only).
     pub fn remove(&self, name: &str) -> io::Result<()> {
-        let name = c_name(name)?;
+        let name = plain_name(name)?;
         // SAFETY: as in `rename`.
         let result = unsafe { libc::unlinkat(self.fd.as_raw_fd(), name.as_ptr(), 0) };
         if result != 0 {
@@ -296,8 +296,9 @@ impl Dir {
     /// library's; `unsafe`, because the compiler cannot check C's rules, which the
     /// SAFETY comments do.
     fn openat(&self, name: &str, flags: libc::c_int, mode: libc::c_uint) -> io::Result<File> {
-        let name = c_name(name)?;
-        // O_CLOEXEC: a program this server ever started would not inherit the file.
+        let name = plain_name(name)?;
+        // O_CLOEXEC, as the standard library opens every file: a program this server
+        // might start does not inherit it.
         let flags = flags | libc::O_CLOEXEC;
         // SAFETY: `name` is a NUL-terminated string that outlives the call, and
         // `self.fd` is open for as long as `self` is.
@@ -310,8 +311,14 @@ impl Dir {
     }
 }
 
-/// A name as C wants it, ending in a NUL byte (so it must hold none).
-fn c_name(name: &str) -> io::Result<CString> {
+/// `name` as C wants it, ending in a NUL byte, if it is one plain name: a `/` would
+/// walk through other directories (and links), `..` up out of this one. The server
+/// checks every client's name first ([`check_name`]); this makes `Dir` safe by itself.
+fn plain_name(name: &str) -> io::Result<CString> {
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') {
+        let why = format!("{name:?} is not a plain name");
+        return Err(io::Error::new(ErrorKind::InvalidInput, why));
+    }
     CString::new(name).map_err(|_| io::Error::new(ErrorKind::InvalidInput, "a NUL in a name"))
 }
 

@@ -386,3 +386,37 @@ fn a_partial_write_loses_no_byte() {
     assert!(received == data, "the bytes differ");
     assert!(partial_writes > 0, "the test never saw a partial write");
 }
+
+#[test]
+fn a_dir_takes_plain_names_only() {
+    let root = TempDir::new("plain");
+    fs::write(root.0.join("inside.txt"), "in").unwrap();
+    fs::create_dir(root.0.join("sub")).unwrap();
+    let sub = Dir::open(&root.0.join("sub")).unwrap();
+    for name in ["", ".", "..", "../inside.txt", "/etc/passwd", "a/b"] {
+        let error = sub.open_file(name).err().unwrap();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{name:?}");
+        assert_eq!(
+            sub.remove(name).err().unwrap().kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+    assert!(root.0.join("inside.txt").exists());
+}
+
+#[test]
+fn only_our_own_temporary_names_are_leftovers() {
+    assert_eq!(part_owner(&part_name(4242, 7)), Some(4242));
+    for name in [
+        ".4242-7.part~",
+        "4242-7.part",
+        ".4242.part",
+        ".-7.part",
+        ".a-7.part",
+    ] {
+        assert_eq!(part_owner(name), None, "{name}");
+    }
+    // The client's temporary names are not the server's.
+    assert_eq!(part_owner(".notes.txt.part"), None);
+    assert_eq!(part_owner(".+42-7.part"), None);
+}
