@@ -842,6 +842,7 @@ impl Server {
         }
     }
 
+    // ANCHOR: serve_forever
     /// The event loop, forever: wait until some sockets are ready, call each one's
     /// callback, wait again. Returns only if the selector itself fails. The tutorial's
     /// `handle()`.
@@ -866,6 +867,7 @@ impl Server {
             }
         }
     }
+    // ANCHOR_END: serve_forever
 }
 
 impl Drop for Server {
@@ -888,6 +890,7 @@ fn delete_from(selector: &Poller, fileobj: &Socket) {
     }
 }
 
+// ANCHOR: accept
 /// The listening socket's callback: a client is waiting, accept it and register it
 /// with its own callback, [`service_connection`]. The tutorial's `accept`, with its
 /// `self.dic[conn] = {}` replaced by a fresh [`Connection`].
@@ -928,6 +931,7 @@ fn accept(server: &mut Server, key: usize, _mask: Event) {
         println!("{addr} error: {error}");
     }
 }
+// ANCHOR_END: accept
 
 // ANCHOR: pause_accept
 /// Did `accept` fail for want of a file descriptor? EMFILE: this process has as many
