@@ -127,7 +127,6 @@ class Connection:
         return self.closing and not self.outbox and self.stage != "sending"
 
 
-# ANCHOR: served_dir
 def served_dir(root, name):
     """root/name, created if missing, opened as a directory that is not a link: a
     descriptor, in which every file is then opened by its name (dir_fd=)."""
@@ -146,7 +145,6 @@ def served_dir(root, name):
         raise
     finally:
         os.close(root_fd)
-# ANCHOR_END: served_dir
 
 
 def part_owner(name):
@@ -206,7 +204,6 @@ class SelectFtpServer:
             os.unlink(name, dir_fd=self.upload_fd)
             print("removed %s: an upload cut short when process %d stopped" % (q(name), pid))
 
-    # ANCHOR: serve_forever
     def serve_forever(self):
         while True:
             timeout = None
@@ -238,7 +235,6 @@ class SelectFtpServer:
         connection = Connection(conn, addr, self.keys)
         print("connected: %s" % connection.addr)
         self.sel.register(conn, selectors.EVENT_READ, lambda c, m: self.service(connection, m))
-    # ANCHOR_END: serve_forever
 
     # ANCHOR: pause_accept
     def pause_accept(self, sock, error):

@@ -8,10 +8,9 @@
 mod common;
 
 use std::fs;
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::os::unix::fs::symlink;
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -253,110 +252,119 @@ fn a_server_killed_mid_upload_leaves_nothing_after_a_restart() {
 
 // ---- Out of file descriptors ----
 
-/// CPU time (user + system, in clock ticks) the process has used so far: fields 14
-/// and 15 of /proc/PID/stat.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    // After the command name: state is field 0, utime field 11, stime field 12.
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
+// Linux only: the server's CPU time is read from /proc.
+#[cfg(target_os = "linux")]
+mod out_of_descriptors {
+    use super::*;
+    use std::io;
+    use std::net::Shutdown;
+    use std::os::unix::process::CommandExt;
 
-/// With 64 file descriptors and 100 clients, `accept` fails with EMFILE while the
-/// listening socket stays ready: a loop that retries at once spins at 100 % CPU and
-/// fills the log. The server must idle instead, say so once, go on serving the
-/// clients it has, and accept the others when descriptors free.
-#[test]
-fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
-    let root = served_root("descriptors");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lesson-09"));
-    command.args(["--port", "0", "--root"]).arg(root.path());
-    // SAFETY: between fork and exec only async-signal-safe calls are allowed;
-    // setrlimit is one, and the closure allocates nothing.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 64,
-                rlim_max: 64,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let server = ServerProcess::start(command);
-    let mut clients: Vec<TcpStream> = (0..100).map(|_| connect(&server)).collect();
-    server.wait_for_line("accept failed");
-
-    // Which clients got a descriptor: the log names them. No descriptor frees from
-    // now on, so no other client is accepted until we close some.
-    let log = server.stdout();
-    let (accepted, waiting): (Vec<usize>, Vec<usize>) = (0..clients.len()).partition(|&n| {
-        let line = format!("connected: {}", clients[n].local_addr().unwrap());
-        log.contains(&line)
-    });
-    assert!(
-        accepted.len() > waiting.len() + 1 && !waiting.is_empty(),
-        "64 descriptors should serve most of 100 clients, not all: {} accepted",
-        accepted.len()
-    );
-
-    // Out of descriptors, the server must idle, not spin: measure its CPU use while
-    // nothing changes. A spinning loop uses all of the second.
-    let ticks_per_second = 100; // Linux's USER_HZ
-    let before = cpu_ticks(server.pid());
-    thread::sleep(Duration::from_secs(1));
-    let used = cpu_ticks(server.pid()) - before;
-    let about = |server: &ServerProcess| {
-        let lines = server.stdout();
-        let about: Vec<String> = lines
-            .iter()
-            .filter(|line| line.contains("accept"))
-            .take(5)
-            .cloned()
+    /// CPU time (user + system, in clock ticks) the process has used so far: fields 14
+    /// and 15 of /proc/PID/stat.
+    fn cpu_ticks(pid: u32) -> u64 {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
             .collect();
-        let count = lines.iter().filter(|line| line.contains("accept")).count();
-        (count, about)
-    };
-    assert!(
-        used < ticks_per_second / 4,
-        "the server used {used} of {ticks_per_second} ticks in one idle second: it spins \
-         (and logged {:?})",
-        about(&server)
-    );
-
-    // An accepted client is still served, at once. No descriptor is free to open
-    // its file with, and it is told so in the protocol's words.
-    let first = accepted[0];
-    let (reply, _) = get(&mut clients[first], "greeting.txt");
-    assert_eq!(
-        reply,
-        Reply::No("server error: cannot read the file".into())
-    );
-
-    // Close every other accepted client: the waiting ones are accepted, and served.
-    for &n in &accepted[1..] {
-        clients[n].shutdown(Shutdown::Both).unwrap();
+        // After the command name: state is field 0, utime field 11, stime field 12.
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
     }
-    server.wait_for_lines(" closed", accepted.len() - 1);
-    for &n in &waiting {
+
+    /// With 64 file descriptors and 100 clients, `accept` fails with EMFILE while the
+    /// listening socket stays ready: a loop that retries at once spins at 100 % CPU and
+    /// fills the log. The server must idle instead, say so once, go on serving the
+    /// clients it has, and accept the others when descriptors free.
+    #[test]
+    fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
+        let root = served_root("descriptors");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lesson-09"));
+        command.args(["--port", "0", "--root"]).arg(root.path());
+        // SAFETY: between fork and exec only async-signal-safe calls are allowed;
+        // setrlimit is one, and the closure allocates nothing.
+        unsafe {
+            command.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 64,
+                    rlim_max: 64,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let server = ServerProcess::start(command);
+        let mut clients: Vec<TcpStream> = (0..100).map(|_| connect(&server)).collect();
+        server.wait_for_line("accept failed");
+
+        // Which clients got a descriptor: the log names them. No descriptor frees from
+        // now on, so no other client is accepted until we close some.
+        let log = server.stdout();
+        let (accepted, waiting): (Vec<usize>, Vec<usize>) = (0..clients.len()).partition(|&n| {
+            let line = format!("connected: {}", clients[n].local_addr().unwrap());
+            log.contains(&line)
+        });
+        assert!(
+            accepted.len() > waiting.len() + 1 && !waiting.is_empty(),
+            "64 descriptors should serve most of 100 clients, not all: {} accepted",
+            accepted.len()
+        );
+
+        // Out of descriptors, the server must idle, not spin: measure its CPU use while
+        // nothing changes. A spinning loop uses all of the second.
+        let ticks_per_second = 100; // Linux's USER_HZ
+        let before = cpu_ticks(server.pid());
+        thread::sleep(Duration::from_secs(1));
+        let used = cpu_ticks(server.pid()) - before;
+        let about = |server: &ServerProcess| {
+            let lines = server.stdout();
+            let about: Vec<String> = lines
+                .iter()
+                .filter(|line| line.contains("accept"))
+                .take(5)
+                .cloned()
+                .collect();
+            let count = lines.iter().filter(|line| line.contains("accept")).count();
+            (count, about)
+        };
+        assert!(
+            used < ticks_per_second / 4,
+            "the server used {used} of {ticks_per_second} ticks in one idle second: it spins \
+         (and logged {:?})",
+            about(&server)
+        );
+
+        // An accepted client is still served, at once. No descriptor is free to open
+        // its file with, and it is told so in the protocol's words.
+        let first = accepted[0];
+        let (reply, _) = get(&mut clients[first], "greeting.txt");
         assert_eq!(
-            get(&mut clients[n], "greeting.txt"),
-            greeting(),
-            "waiting client {n}"
+            reply,
+            Reply::No("server error: cannot read the file".into())
+        );
+
+        // Close every other accepted client: the waiting ones are accepted, and served.
+        for &n in &accepted[1..] {
+            clients[n].shutdown(Shutdown::Both).unwrap();
+        }
+        server.wait_for_lines(" closed", accepted.len() - 1);
+        for &n in &waiting {
+            assert_eq!(
+                get(&mut clients[n], "greeting.txt"),
+                greeting(),
+                "waiting client {n}"
+            );
+        }
+        assert_eq!(get(&mut clients[first], "greeting.txt"), greeting());
+
+        let (count, lines) = about(&server);
+        assert!(
+            count <= 3,
+            "logged {count} lines about it, once a burst is enough: {lines:?}"
         );
     }
-    assert_eq!(get(&mut clients[first], "greeting.txt"), greeting());
-
-    let (count, lines) = about(&server);
-    assert!(
-        count <= 3,
-        "logged {count} lines about it, once a burst is enough: {lines:?}"
-    );
 }
