@@ -292,9 +292,9 @@ impl Dir {
     }
 
     /// C's `openat(dir, name, flags, mode)`: what `File::open` does, but relative to
-    /// this directory. The standard library has no safe one yet, so we call the C
-    /// library's; `unsafe`, because the compiler cannot check C's rules, which the
-    /// SAFETY comments do.
+    /// this directory. The standard library has no stable one yet (`std::fs::Dir` is
+    /// unstable), so we call the C library's; `unsafe`, because the compiler cannot
+    /// check C's rules, which the SAFETY comments do.
     fn openat(&self, name: &str, flags: libc::c_int, mode: libc::c_uint) -> io::Result<File> {
         let name = plain_name(name)?;
         // O_CLOEXEC, as the standard library opens every file: a program this server
