@@ -7,19 +7,28 @@ second_active -> bytes), same fixes as the Rust server: state per connection, an
 inbox split exactly (a header ends at a newline, or, without one, where a whole
 header's bytes end), an outbox for partial sends, names that cannot leave the
 directory, a size limit checked before anything is stored, and files written under
-a temporary name, renamed when complete, deleted when the client vanishes.
+a temporary name, renamed when complete, deleted when the client vanishes. And the
+fixes of issue 12: files are opened in the directories opened at start (dir_fd=,
+O_NOFOLLOW), never through a symbolic link; a start removes the temporary files of
+a server that was killed mid-upload; out of file descriptors, accepting pauses
+instead of spinning.
 """
 import argparse
+import errno
 import json
 import os
 import selectors
 import socket
+import stat
+import time
 
 CHUNK = 64 * 1024
 OUTBOX_LIMIT = 64 * 1024
 HEADER_LIMIT = 1024
 MAX_NAME = 200
 GO_AHEAD = b"second_active"
+FIRST_PAUSE = 0.010  # seconds without accepting, out of file descriptors
+LONGEST_PAUSE = 0.5
 
 
 class Refused(Exception):
@@ -118,13 +127,59 @@ class Connection:
         return self.closing and not self.outbox and self.stage != "sending"
 
 
+def served_dir(root, name):
+    """root/name, created if missing, opened as a directory that is not a link: a
+    descriptor, in which every file is then opened by its name (dir_fd=)."""
+    path = os.path.join(root, name)
+    try:
+        os.mkdir(path)  # never follows a link: where one is, it "already exists"
+    except FileExistsError:
+        pass
+    root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)  # --root: links and all
+    try:
+        return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=root_fd)
+    except OSError:
+        if os.path.islink(path):
+            raise SystemExit("error: %s is a symbolic link, which could lead anywhere: "
+                             "make it a real directory" % path)
+        raise
+    finally:
+        os.close(root_fd)
+
+
+def part_owner(name):
+    """The process id in one of our temporary names, .PID-KEY.part, else None."""
+    if not (name.startswith(".") and name.endswith(".part")):
+        return None
+    pid, _, key = name[1:-len(".part")].partition("-")
+    if pid.isascii() and pid.isdigit() and key.isascii() and key.isdigit():
+        return int(pid)
+    return None
+
+
+def is_running(pid):
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: no signal, only the check
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's
+    return True
+
+
 class SelectFtpServer:
     def __init__(self, host, port, root, max_upload):
-        self.upload_dir = os.path.join(root, "upload")
+        os.makedirs(root, exist_ok=True)
+        self.upload_dir = os.path.join(root, "upload")  # for messages only
         self.download_dir = os.path.join(root, "download")
-        os.makedirs(self.upload_dir, exist_ok=True)
-        os.makedirs(self.download_dir, exist_ok=True)
+        self.upload_fd = served_dir(root, "upload")
+        self.download_fd = served_dir(root, "download")
         self.max_upload = max_upload
+        self.paused = None  # (listener, until) while out of file descriptors
+        self.next_pause = FIRST_PAUSE
+        self.failed_accepts = 0
         self.keys = 0
         self.sel = selectors.DefaultSelector()
         server = socket.socket()
@@ -135,10 +190,30 @@ class SelectFtpServer:
         self.sel.register(server, selectors.EVENT_READ, self.accept)
         host, port = server.getsockname()[:2]
         print("listening on %s:%s" % (host, port), flush=True)
+        self.remove_leftovers()
+
+    def remove_leftovers(self):
+        """The temporary files of servers killed mid-upload (not of one still running)."""
+        for name in os.listdir(self.upload_fd):  # Python lists a directory by its descriptor
+            pid = part_owner(name)
+            if pid is None:
+                continue
+            if pid != os.getpid() and is_running(pid):
+                print("kept %s: process %d is running (another server on this root?)" % (q(name), pid))
+                continue
+            os.unlink(name, dir_fd=self.upload_fd)
+            print("removed %s: an upload cut short when process %d stopped" % (q(name), pid))
 
     def serve_forever(self):
         while True:
-            for key, mask in self.sel.select():
+            timeout = None
+            if self.paused:
+                timeout = max(0, self.paused[1] - time.monotonic())
+            events = self.sel.select(timeout)
+            if self.paused and time.monotonic() >= self.paused[1]:
+                self.sel.register(self.paused[0], selectors.EVENT_READ, self.accept)
+                self.paused = None
+            for key, mask in events:
                 callback = key.data
                 callback(key.fileobj, mask)
 
@@ -147,11 +222,33 @@ class SelectFtpServer:
             conn, addr = sock.accept()
         except BlockingIOError:
             return
+        except OSError as error:
+            if error.errno in (errno.EMFILE, errno.ENFILE):
+                return self.pause_accept(sock, error)
+            print("accept failed: %s" % error)
+            return
+        if self.failed_accepts:
+            print("accepting again after %d failed attempts" % self.failed_accepts)
+            self.failed_accepts, self.next_pause = 0, FIRST_PAUSE
         conn.setblocking(False)
         self.keys += 1
         connection = Connection(conn, addr, self.keys)
         print("connected: %s" % connection.addr)
         self.sel.register(conn, selectors.EVENT_READ, lambda c, m: self.service(connection, m))
+
+    # ANCHOR: pause_accept
+    def pause_accept(self, sock, error):
+        """Out of file descriptors: the listener stays ready, and retrying at once
+        would spin. Stop watching it for a while; the connections we have are served,
+        and their closing is what frees descriptors."""
+        if not self.failed_accepts:
+            print("accept failed: %s; pausing accept until a descriptor frees "
+                  "(open connections are still served)" % error)
+        self.failed_accepts += 1
+        self.sel.unregister(sock)  # Python's selectors refuse to watch for nothing
+        self.paused = (sock, time.monotonic() + self.next_pause)
+        self.next_pause = min(self.next_pause * 2, LONGEST_PAUSE)
+    # ANCHOR_END: pause_accept
 
     def service(self, c, mask):
         try:
@@ -196,7 +293,7 @@ class SelectFtpServer:
     def abandon(self, c):
         name, size, received, f, temp = c.upload
         f.close()
-        os.remove(temp)
+        os.unlink(temp, dir_fd=self.upload_fd)
         print("%s abandoned %s after %d of %d bytes: nothing stored" % (c.addr, q(name), received, size))
         c.stage, c.upload = "header", None
 
@@ -242,8 +339,10 @@ class SelectFtpServer:
         if size > self.max_upload:
             why = "too big: %d bytes, the limit is %d bytes" % (size, self.max_upload)
             return self.refuse(c, why, True)
-        temp = os.path.join(self.upload_dir, ".%d-%d.part" % (os.getpid(), c.key))
-        f = open(temp, "xb")  # never write into someone else's file
+        temp = ".%d-%d.part" % (os.getpid(), c.key)
+        # Created, never opened: nobody else's file, and no link, is written into.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        f = os.fdopen(os.open(temp, flags, 0o666, dir_fd=self.upload_fd), "wb")
         print("%s put %s (%d bytes)" % (c.addr, q(name), size))
         c.outbox += b"OK"
         c.stage, c.upload = "receiving", (name, size, 0, f, temp)
@@ -257,7 +356,8 @@ class SelectFtpServer:
         c.upload = (name, size, received, f, temp)
         if received == size:
             f.close()
-            os.replace(temp, os.path.join(self.upload_dir, name))  # whole, or not at all
+            # Whole, or not at all; a link of that name is replaced, not written through.
+            os.replace(temp, name, src_dir_fd=self.upload_fd, dst_dir_fd=self.upload_fd)
             print("%s stored %s (%d bytes)" % (c.addr, q(name), size))
             c.stage, c.upload = "header", None
             return True
@@ -267,17 +367,34 @@ class SelectFtpServer:
             return False
         return take > 0
 
+    # ANCHOR: start_get
     def start_get(self, c, name):
-        path = os.path.join(self.download_dir, name)
-        if not os.path.isfile(path):
+        # In the download directory, never through a link; O_NONBLOCK, so that a
+        # named pipe does not block the one thread until someone writes to it.
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+        try:
+            fd = os.open(name, flags, dir_fd=self.download_fd)
+        except FileNotFoundError:
+            fd = None
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.EMLINK):
+                why = "not served: %s is a symbolic link (links are never followed)" % q(name)
+                return self.refuse(c, why, False)
+            print("%s error: cannot open %s: %s" % (c.addr, q(name), error))
+            return self.refuse(c, "server error: cannot read the file", False)
+        if fd is not None and not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)  # a directory, a named pipe: not a file to send
+            fd = None
+        if fd is None:
             print("%s get %s: no such file" % (c.addr, q(name)))
             c.outbox += b"NO|0"
             return
-        f = open(path, "rb")
-        size = os.fstat(f.fileno()).st_size
+        f = os.fdopen(fd, "rb")
+        size = os.fstat(fd).st_size
         print("%s get %s (%d bytes)" % (c.addr, q(name), size))
         c.outbox += b"YES|%d" % size
         c.stage, c.download = "offering", [name, f, size, size]
+    # ANCHOR_END: start_get
 
     def offering(self, c):
         seen = bytes(c.inbox[: len(GO_AHEAD)])

@@ -18,22 +18,20 @@
 use std::cmp::min;
 use std::collections::HashMap;
 // SOLUTION-BEGIN
-use std::fs::{self, File};
 use std::io::{self, Cursor, ErrorKind, Read, Write};
 // SOLUTION-END
-// STARTER: use std::fs::File;
 // STARTER: use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-// SOLUTION-BEGIN
-use std::path::{Path, PathBuf};
-// SOLUTION-END
-// STARTER: use std::path::PathBuf;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+// SOLUTION-BEGIN
+use lesson_09::Dir;
+// SOLUTION-END
 use lesson_09::{
     Address, CHUNK, Command, Files, GO_AHEAD, Header, NO_SUCH_FILE, OUTBOX_LIMIT, Parsed, Reply,
-    check_name, listen, parse_header,
+    check_name, is_a_link, listen, parse_header,
 };
 use polling::{Event, Events, PollMode, Poller};
 
@@ -422,20 +420,28 @@ impl Connection {
 
     /// `get|name|_`: answer `YES|size` if `download/name` is a file, else `NO|0`, as
     /// the tutorial does. The file is opened now, so the size we announce is the size
-    /// of the very file we send.
+    /// of the very file we send; in the download directory, and never through a link
+    /// (lesson 09's `Dir` says why).
     fn start_get(&mut self, header: Header, files: &Files) {
         let name = header.name;
         if let Err(why) = check_name(&name) {
             // Nothing follows a `get` header until we answer: the connection stays usable.
             return self.refuse(format!("bad name: {why}"), false);
         }
-        let opened =
-            File::open(files.download.join(&name)).and_then(|file| Ok((file.metadata()?, file)));
+        let opened = files
+            .download
+            .open_file(&name)
+            .and_then(|file| Ok((file.metadata()?, file)));
         let (metadata, file) = match opened {
             Ok((metadata, file)) if metadata.is_file() => (metadata, file),
-            // Missing, or a directory: the tutorial's `NO|0`.
+            // Missing, a directory, a named pipe: the tutorial's `NO|0`.
             Ok(_) => return self.no_such_file(&name),
             Err(error) if error.kind() == ErrorKind::NotFound => return self.no_such_file(&name),
+            Err(error) if is_a_link(&error) => {
+                let why =
+                    format!("not served: {name:?} is a symbolic link (links are never followed)");
+                return self.refuse(why, false);
+            }
             Err(error) => {
                 println!("{} error: cannot open {name:?}: {error}", self.addr);
                 return self.refuse("server error: cannot read the file".into(), false);
@@ -561,18 +567,20 @@ fn list_request(inbox: &[u8]) -> Option<usize> {
 }
 
 /// The names a `get` would serve, sorted (by bytes: `Zebra.txt` before `apple.txt`):
-/// files only, each a name that `check_name` accepts, so neither hidden files nor the
-/// server's temporary files, and valid UTF-8, since no client could ask for another.
-fn names_to_get(dir: &Path) -> io::Result<Vec<String>> {
+/// names that `check_name` accepts, so neither hidden files nor the server's temporary
+/// files, and that `get` would open, in the download directory, as a regular file:
+/// no directory, and no symbolic link. (`Dir::names` skips names that are not
+/// UTF-8, which no client could ask for.)
+fn names_to_get(dir: &Dir) -> io::Result<Vec<String>> {
     let mut names = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        // `fs::metadata` follows a symbolic link, as `get`'s `File::open` does.
-        let is_file = fs::metadata(entry.path()).is_ok_and(|metadata| metadata.is_file());
-        if is_file && check_name(&name).is_ok() {
+    for name in dir.names()? {
+        // Opened as `get` opens it: what it would refuse is not listed.
+        let served = check_name(&name).is_ok()
+            && dir
+                .open_file(&name)
+                .and_then(|file| file.metadata())
+                .is_ok_and(|metadata| metadata.is_file());
+        if served {
             names.push(name);
         }
     }

@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use lesson_09::{
     Address, CHUNK, Command, Files, GO_AHEAD, Header, NO_SUCH_FILE, OUTBOX_LIMIT, Parsed, Reply,
-    check_name, listen, parse_header,
+    check_name, is_a_link, listen, parse_header,
 };
 use polling::{Event, Events, PollMode, Poller};
 
@@ -370,7 +370,8 @@ impl Connection {
     // ANCHOR: start_get
     /// `get|name|offset`: answer `YES|size` if `download/name` is a file, else `NO|0`,
     /// as the tutorial does. The file is opened now, so the size we announce is the
-    /// size of the very file we send.
+    /// size of the very file we send; in the download directory, and never through a
+    /// link (lesson 09's `Dir` says why).
     fn start_get(&mut self, header: Header, files: &Files) {
         // SOLUTION-BEGIN
         // The tutorial sends 0 here and its server ignores it: now it is where to start.
@@ -385,13 +386,20 @@ impl Connection {
             // Nothing follows a `get` header until we answer: the connection stays usable.
             return self.refuse(format!("bad name: {why}"), false);
         }
-        let opened =
-            File::open(files.download.join(&name)).and_then(|file| Ok((file.metadata()?, file)));
+        let opened = files
+            .download
+            .open_file(&name)
+            .and_then(|file| Ok((file.metadata()?, file)));
         let (metadata, file) = match opened {
             Ok((metadata, file)) if metadata.is_file() => (metadata, file),
-            // Missing, or a directory: the tutorial's `NO|0`.
+            // Missing, a directory, a named pipe: the tutorial's `NO|0`.
             Ok(_) => return self.no_such_file(&name),
             Err(error) if error.kind() == ErrorKind::NotFound => return self.no_such_file(&name),
+            Err(error) if is_a_link(&error) => {
+                let why =
+                    format!("not served: {name:?} is a symbolic link (links are never followed)");
+                return self.refuse(why, false);
+            }
             Err(error) => {
                 println!("{} error: cannot open {name:?}: {error}", self.addr);
                 return self.refuse("server error: cannot read the file".into(), false);

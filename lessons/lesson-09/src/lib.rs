@@ -26,11 +26,17 @@
 //! - **A re-upload replaces** the file (the tutorial opens it with `'ab'`, appending).
 //! - **Names cannot escape** the served directory ([`check_name`]): `..`, absolute paths,
 //!   separators, NUL, control characters and empty names are refused.
+//! - **Links cannot lead out of it** ([`Dir`]): every file is opened by its name *in*
+//!   the directory opened at start, never by a path, and a symbolic link is refused.
 //! - **Uploads above `--max-upload` are refused** before a byte is stored.
 //! - **A file becomes visible only when complete:** it is written under a temporary
 //!   name in the same directory, then renamed ([`PartFile`]).
 //! - **A client that vanishes mid-transfer leaves nothing half-written**: dropping an
 //!   unfinished [`PartFile`] removes it.
+//! - **A server killed mid-upload leaves nothing for long**: the next start removes its
+//!   temporary files ([`Files::remove_leftovers`]).
+//! - **Out of file descriptors, the server pauses accepting** instead of spinning on a
+//!   listener that stays ready while `accept` fails ([`Server`]'s `pause_accept`).
 //!
 //! | Python (`selectFtpServer`)                       | Rust, below                                  |
 //! |--------------------------------------------------|----------------------------------------------|
@@ -39,16 +45,24 @@
 //! | `self.dic[conn] = {}` (shared by all)            | `Connection { stage: Stage::Header, .. }`    |
 //! | `cmd, filename, filesize = ...split('|')`        | [`parse_header`], [`Header`]                 |
 //! | `os.path.join(BASE_DIR, "upload", fileName)`     | [`check_name`], then [`Files::upload`]       |
+//! | `open(os.path.join(BASE_DIR, "download", name))` | [`Dir::open_file`]: `openat`, `O_NOFOLLOW`  |
 //! | `open(path, 'ab').write(recv_data)`              | [`PartFile::write`], then [`PartFile::commit`] |
 //! | `for line in f: conn.send(line)`                 | `Connection::send_file` into the outbox      |
 
+// Files are opened relative to an open directory (`openat`), which only Unix offers.
+#[cfg(not(unix))]
+compile_error!("lesson 09's server opens files with openat(2): it needs a Unix (Linux, macOS)");
+
 use std::cmp::min;
 use std::collections::HashMap;
-use std::ffi::OsStr;
-use std::fs::{self, File, OpenOptions};
+use std::ffi::{CString, OsStr};
+use std::fs::{self, File};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use polling::{Event, Events, PollMode, Poller};
 
@@ -118,28 +132,202 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 // ANCHOR: files
 /// The served directories, as the tutorial's `BASE_DIR/upload` and `BASE_DIR/download`:
-/// `put` stores into `upload`, `get` reads from `download`.
+/// `put` stores into `upload`, `get` reads from `download`. Both are opened once, at
+/// start, and every file is reached through them ([`Dir`]), never by a path.
 pub struct Files {
-    pub upload: PathBuf,
-    pub download: PathBuf,
+    /// Shared (`Rc`) with every upload's [`PartFile`], which renames or removes its
+    /// file in it. `Rc` and not `Arc`: the server has one thread.
+    pub upload: Rc<Dir>,
+    pub download: Dir,
     /// The largest file a `put` may announce.
     pub max_upload: u64,
 }
 
 impl Files {
-    /// The two directories under `root`, created if missing.
+    /// The two directories under `root`, created if missing, and opened. If either one
+    /// is a symbolic link, the server does not start: the link could lead anywhere.
     pub fn prepare(root: &Path, max_upload: u64) -> io::Result<Files> {
-        let files = Files {
-            upload: root.join("upload"),
-            download: root.join("download"),
+        fs::create_dir_all(root)?;
+        // The root is the user's own choice (`--root`): opened as given, links and all.
+        let root = Dir::open(root)?;
+        Ok(Files {
+            upload: Rc::new(served_dir(&root, "upload")?),
+            download: served_dir(&root, "download")?,
             max_upload,
-        };
-        fs::create_dir_all(&files.upload)?;
-        fs::create_dir_all(&files.download)?;
-        Ok(files)
+        })
     }
 }
+
+/// `root/name`, created if missing, then opened as a directory that is not a link.
+fn served_dir(root: &Dir, name: &str) -> io::Result<Dir> {
+    let path = root.path.join(name);
+    // mkdir never follows a link: where one is, the name "already exists".
+    match fs::create_dir(&path) {
+        Err(error) if error.kind() != ErrorKind::AlreadyExists => return Err(error),
+        _ => {}
+    }
+    root.open_dir(name).map_err(|error| {
+        // The open has refused it already; this only says why, in words.
+        if fs::symlink_metadata(&path).is_ok_and(|found| found.file_type().is_symlink()) {
+            let why = format!(
+                "{} is a symbolic link, which could lead anywhere: make it a real directory",
+                path.display()
+            );
+            io::Error::new(ErrorKind::InvalidInput, why)
+        } else {
+            io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+        }
+    })
+}
 // ANCHOR_END: files
+
+// ANCHOR: dir
+/// A directory, open. The files in it are opened, created, renamed and removed *in*
+/// it, by a plain name: never by a path, and never through a symbolic link. Python's
+/// `dir_fd=` arguments: `os.open(name, flags, dir_fd=fd)`, `os.replace(a, b,
+/// src_dir_fd=fd, dst_dir_fd=fd)`, `os.unlink(name, dir_fd=fd)`.
+///
+/// Why not `download/NAME`, checked first? Checking a path (is it a link? where does
+/// it really lead? `fs::canonicalize` says) and then opening it is two steps, and
+/// anyone who can write in the directory can swap the name for a link between them:
+/// the check passes, the open follows the link. A name opened in an open directory
+/// leaves no such gap: the directory is the one we opened, wherever it has moved since,
+/// and `O_NOFOLLOW` makes the open itself refuse a name that is a link.
+pub struct Dir {
+    fd: OwnedFd,
+    /// Where the directory was when it was opened: for messages, and for listing it.
+    /// Private, so that no code is tempted to open `path.join(name)`.
+    path: PathBuf,
+}
+
+impl Dir {
+    /// Opens the directory at `path`, a path the server's user gave: links are
+    /// followed here, once, at start.
+    pub fn open(path: &Path) -> io::Result<Dir> {
+        let file = File::open(path)?;
+        if !file.metadata()?.is_dir() {
+            let why = format!("{} is not a directory", path.display());
+            return Err(io::Error::new(ErrorKind::NotADirectory, why));
+        }
+        Ok(Dir {
+            fd: file.into(),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Where the directory was when it was opened, for messages: `{}` prints it.
+    pub fn display(&self) -> std::path::Display<'_> {
+        self.path.display()
+    }
+
+    /// The names in this directory that are UTF-8 (no client could ask for another,
+    /// and the server names its own files in ASCII), in no particular order.
+    ///
+    /// The standard library lists a directory by its path only, so this lists
+    /// whatever is at that path *now*: if someone has moved the directory away, the
+    /// names may come from somewhere else. Harmless, as long as a name is then used
+    /// only in this directory (`open_file`, `remove`), which is how it must be used.
+    pub fn names(&self) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(&self.path)? {
+            if let Ok(name) = entry?.file_name().into_string() {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Opens the directory `name` in this one; a link is refused.
+    pub fn open_dir(&self, name: &str) -> io::Result<Dir> {
+        let file = self.openat(
+            name,
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+            0,
+        )?;
+        Ok(Dir {
+            fd: file.into(),
+            path: self.path.join(name),
+        })
+    }
+
+    /// Opens the file `name` in this one, to read; a link is refused (see
+    /// [`is_a_link`]). `O_NONBLOCK`, because opening a named pipe (a FIFO) to read
+    /// waits for a writer, and this server has one thread: the caller must check that
+    /// what it opened is a regular file. Reading a regular file ignores the flag.
+    pub fn open_file(&self, name: &str) -> io::Result<File> {
+        let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK;
+        self.openat(name, flags, 0)
+    }
+
+    /// Creates the file `name` in this one, to write. It must not exist, not even as a
+    /// link: Python's `open(name, "xb")`, in a directory.
+    pub fn create_new(&self, name: &str) -> io::Result<File> {
+        let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW;
+        self.openat(name, flags, 0o666) // less the umask, as for any new file
+    }
+
+    /// Renames `from` to `to`, both in this directory, atomically. A `to` that exists
+    /// is replaced, even a link: the link goes, nothing is written through it.
+    pub fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        let (from, to) = (plain_name(from)?, plain_name(to)?);
+        let fd = self.fd.as_raw_fd();
+        // SAFETY: both names are NUL-terminated strings that outlive the call, and
+        // `fd` is open for as long as `self` is.
+        let result = unsafe { libc::renameat(fd, from.as_ptr(), fd, to.as_ptr()) };
+        if result != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Removes the file `name` from this directory (if it is a link, the link only).
+    pub fn remove(&self, name: &str) -> io::Result<()> {
+        let name = plain_name(name)?;
+        // SAFETY: as in `rename`.
+        let result = unsafe { libc::unlinkat(self.fd.as_raw_fd(), name.as_ptr(), 0) };
+        if result != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// C's `openat(dir, name, flags, mode)`: what `File::open` does, but relative to
+    /// this directory. The standard library has no stable one yet (`std::fs::Dir` is
+    /// unstable), so we call the C library's; `unsafe`, because the compiler cannot
+    /// check C's rules, which the SAFETY comments do.
+    fn openat(&self, name: &str, flags: libc::c_int, mode: libc::c_uint) -> io::Result<File> {
+        let name = plain_name(name)?;
+        // O_CLOEXEC, as the standard library opens every file: a program this server
+        // might start does not inherit it.
+        let flags = flags | libc::O_CLOEXEC;
+        // SAFETY: `name` is a NUL-terminated string that outlives the call, and
+        // `self.fd` is open for as long as `self` is.
+        let fd = unsafe { libc::openat(self.fd.as_raw_fd(), name.as_ptr(), flags, mode) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just opened, and nothing else owns it: the `File` may close it.
+        Ok(unsafe { File::from_raw_fd(fd) })
+    }
+}
+
+/// `name` as C wants it, ending in a NUL byte, if it is one plain name: a `/` would
+/// walk through other directories (and links), `..` up out of this one. The server
+/// checks every client's name first ([`check_name`]); this makes `Dir` safe by itself.
+fn plain_name(name: &str) -> io::Result<CString> {
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') {
+        let why = format!("{name:?} is not a plain name");
+        return Err(io::Error::new(ErrorKind::InvalidInput, why));
+    }
+    CString::new(name).map_err(|_| io::Error::new(ErrorKind::InvalidInput, "a NUL in a name"))
+}
+
+/// Did an open with `O_NOFOLLOW` fail because the name is a symbolic link? Linux and
+/// macOS say `ELOOP` ("too many levels of symbolic links"), FreeBSD `EMLINK`.
+pub fn is_a_link(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::ELOOP | libc::EMLINK))
+}
+// ANCHOR_END: dir
 
 // ANCHOR: header
 /// The two commands of the protocol.
@@ -347,21 +535,22 @@ impl Reply {
 /// without a commit, say because the client vanished, it deletes itself.
 pub struct PartFile {
     file: File,
-    temp: PathBuf,
+    /// The directory it is in, where its real name will be too.
+    dir: Rc<Dir>,
+    temp: String,
     committed: bool,
 }
 
 impl PartFile {
-    /// Creates the temporary file `temp`. It must be in the same directory as the real
-    /// name will be: a rename across file systems is a copy, visible half-done.
-    pub fn create(temp: PathBuf) -> io::Result<PartFile> {
-        // create_new: never write into a file someone else is writing.
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
+    /// Creates the temporary file `temp` in `dir`. It must be the directory the real
+    /// name will be in: a rename across file systems is a copy, visible half-done.
+    pub fn create(dir: &Rc<Dir>, temp: String) -> io::Result<PartFile> {
+        // Create, never open: we never write into a file someone else is writing, nor
+        // through a link someone left under that name.
+        let file = dir.create_new(&temp)?;
         Ok(PartFile {
             file,
+            dir: Rc::clone(dir),
             temp,
             committed: false,
         })
@@ -371,9 +560,9 @@ impl PartFile {
         self.file.write_all(bytes)
     }
 
-    /// Gives the file its real name, atomically: Python's `os.replace(temp, path)`.
-    pub fn commit(mut self, path: &Path) -> io::Result<()> {
-        fs::rename(&self.temp, path)?;
+    /// Gives the file its real name, atomically: Python's `os.replace(temp, name)`.
+    pub fn commit(mut self, name: &str) -> io::Result<()> {
+        self.dir.rename(&self.temp, name)?;
         self.committed = true;
         Ok(())
     }
@@ -382,11 +571,86 @@ impl PartFile {
 impl Drop for PartFile {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = fs::remove_file(&self.temp);
+            let _ = self.dir.remove(&self.temp);
         }
     }
 }
 // ANCHOR_END: part_file
+
+// ANCHOR: leftovers
+/// The temporary name of an upload: `.PID-KEY.part`, after the server's process id
+/// and the connection's key. Unique per server and connection, hidden, and never a
+/// name a client may use (`check_name` refuses a leading dot).
+pub fn part_name(pid: u32, key: usize) -> String {
+    format!(".{pid}-{key}.part")
+}
+
+/// Whose upload `name` is (the process id in it), if it is one of our temporary names.
+fn part_owner(name: &str) -> Option<u32> {
+    let middle = name.strip_prefix('.')?.strip_suffix(".part")?;
+    let (pid, key) = middle.split_once('-')?;
+    let is_number = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if !is_number(pid) || !is_number(key) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+impl Files {
+    /// Removes what a server killed in the middle of an upload left in `upload/`: its
+    /// temporary files. A [`PartFile`] dropped unfinished removes itself, but a killed
+    /// process runs no code at all (SIGKILL, a crash, a power cut): its `.part` files
+    /// would stay, hidden, for ever. Called at start, before any client is served.
+    ///
+    /// Not every `.part` file is a leftover: another server may be running on the same
+    /// root, writing its own. The name says whose it is: a file whose process no
+    /// longer runs is a leftover, and so is one named after our own process id, since
+    /// we have not begun an upload yet (an earlier server had our id).
+    pub fn remove_leftovers(&self) {
+        let names = match self.upload.names() {
+            Ok(names) => names,
+            Err(error) => {
+                let upload = self.upload.display();
+                println!("cannot look for leftovers in {upload}: {error}");
+                return;
+            }
+        };
+        let me = std::process::id();
+        for name in names {
+            let Some(pid) = part_owner(&name) else {
+                continue;
+            };
+            if pid != me && process_is_running(pid) {
+                println!("kept {name:?}: process {pid} is running (another server on this root?)");
+                continue;
+            }
+            // In the directory we opened: a name listed from elsewhere removes nothing.
+            match self.upload.remove(&name) {
+                Ok(()) => {
+                    println!("removed {name:?}: an upload cut short when process {pid} stopped")
+                }
+                Err(error) => println!("cannot remove {name:?}: {error}"),
+            }
+        }
+    }
+}
+
+/// Is process `pid` running? `kill` with signal 0 sends nothing: it only checks.
+/// Python's `os.kill(pid, 0)`, which raises `ProcessLookupError` if it is not.
+fn process_is_running(pid: u32) -> bool {
+    // 0 and negative numbers name groups of processes, not one.
+    let pid = libc::pid_t::try_from(pid).unwrap_or(0);
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: `kill` takes two integers and touches no memory; signal 0 is no signal.
+    if unsafe { libc::kill(pid, 0) } == 0 {
+        return true;
+    }
+    // EPERM: the process exists, but is someone else's.
+    io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+// ANCHOR_END: leftovers
 
 // ANCHOR: registration
 /// What to do when a registered socket is ready: Python's `key.data`. It gets the
@@ -496,7 +760,20 @@ pub struct Server {
     next_key: usize,
     /// Where files are stored and read.
     files: Files,
+    /// Out of file descriptors: the listener (its key) is not watched until then.
+    accept_paused: Option<(usize, Instant)>,
+    /// How long the next pause lasts: [`FIRST_PAUSE`], doubling up to
+    /// [`LONGEST_PAUSE`] while accepts keep failing.
+    next_pause: Duration,
+    /// Failed accepts since the last one that worked: 0 when all is well.
+    failed_accepts: u32,
 }
+
+/// The first pause of accepting when out of file descriptors.
+pub const FIRST_PAUSE: Duration = Duration::from_millis(10);
+
+/// The longest: a client waits at most this long after a descriptor frees.
+pub const LONGEST_PAUSE: Duration = Duration::from_millis(500);
 
 impl Server {
     /// Prepares to serve `files` on `listener`: Python's `server.setblocking(False)` and
@@ -507,10 +784,18 @@ impl Server {
             registrations: HashMap::new(),
             next_key: 0,
             files,
+            accept_paused: None,
+            next_pause: FIRST_PAUSE,
+            failed_accepts: 0,
         };
         listener.set_nonblocking(true)?;
         server.register(Socket::Listener(listener), accept)?;
         Ok(server)
+    }
+
+    /// The served directories.
+    pub fn files(&self) -> &Files {
+        &self.files
     }
 
     // ANCHOR: register
@@ -557,15 +842,21 @@ impl Server {
         }
     }
 
+    // ANCHOR: serve_forever
     /// The event loop, forever: wait until some sockets are ready, call each one's
     /// callback, wait again. Returns only if the selector itself fails. The tutorial's
     /// `handle()`.
     pub fn serve_forever(&mut self) -> io::Result<()> {
         let mut events = Events::new();
         loop {
-            // events = self.sel.select()
+            // events = self.sel.select(timeout): no timeout, unless accepting is paused;
+            // then wake up when the pause is over, even if no socket is ready.
             events.clear();
-            self.selector.wait(&mut events, None)?;
+            let timeout = self
+                .accept_paused
+                .map(|(_, until)| until.saturating_duration_since(Instant::now()));
+            self.selector.wait(&mut events, timeout)?;
+            self.resume_accept_if_due();
             for event in events.iter() {
                 // callback = key.data; callback(key.fileobj, mask)
                 let Some(registration) = self.registrations.get(&event.key) else {
@@ -576,6 +867,7 @@ impl Server {
             }
         }
     }
+    // ANCHOR_END: serve_forever
 }
 
 impl Drop for Server {
@@ -598,6 +890,7 @@ fn delete_from(selector: &Poller, fileobj: &Socket) {
     }
 }
 
+// ANCHOR: accept
 /// The listening socket's callback: a client is waiting, accept it and register it
 /// with its own callback, [`service_connection`]. The tutorial's `accept`, with its
 /// `self.dic[conn] = {}` replaced by a fresh [`Connection`].
@@ -612,11 +905,13 @@ fn accept(server: &mut Server, key: usize, _mask: Event) {
     let (conn, addr) = match listener.accept() {
         Ok(accepted) => accepted,
         Err(error) if error.kind() == ErrorKind::WouldBlock => return,
+        Err(error) if is_out_of_descriptors(&error) => return server.pause_accept(key, &error),
         Err(error) => {
             println!("accept failed: {error}");
             return;
         }
     };
+    server.accepting_again();
     println!("connected: {addr}");
     if let Err(error) = conn.set_nonblocking(true) {
         println!("{addr} error: {error}");
@@ -636,6 +931,75 @@ fn accept(server: &mut Server, key: usize, _mask: Event) {
         println!("{addr} error: {error}");
     }
 }
+// ANCHOR_END: accept
+
+// ANCHOR: pause_accept
+/// Did `accept` fail for want of a file descriptor? EMFILE: this process has as many
+/// open as its limit allows (`ulimit -n`); ENFILE: the whole system has.
+fn is_out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+impl Server {
+    /// `accept` failed for want of a descriptor. The client it was for is still
+    /// waiting in the listen queue, so the listener is still readable, and a
+    /// level-triggered selector reports it again at once: retrying straight away
+    /// spins at 100 % CPU, a log line a try, until some descriptor frees. So stop
+    /// watching the listener for a while, and serve the connections we have: their
+    /// closing is what frees descriptors. One log line for the whole burst.
+    fn pause_accept(&mut self, key: usize, error: &io::Error) {
+        if self.failed_accepts == 0 {
+            println!(
+                "accept failed: {error}; pausing accept until a descriptor frees \
+                 (open connections are still served)"
+            );
+        }
+        self.failed_accepts = self.failed_accepts.saturating_add(1);
+        // Python: self.sel.unregister(server), since its selectors refuse to watch a
+        // socket for nothing; `polling` watches it for nothing, `Event::none`.
+        self.watch_listener(key, Event::none(key));
+        self.accept_paused = Some((key, Instant::now() + self.next_pause));
+        self.next_pause = min(self.next_pause * 2, LONGEST_PAUSE);
+    }
+
+    /// Called by `serve_forever` after every wait: is the pause over?
+    fn resume_accept_if_due(&mut self) {
+        if let Some((key, until)) = self.accept_paused
+            && Instant::now() >= until
+        {
+            self.accept_paused = None;
+            self.watch_listener(key, Event::readable(key));
+        }
+    }
+
+    /// An `accept` worked: if a burst of failures is over, say so, and start the next
+    /// one's pauses short again.
+    fn accepting_again(&mut self) {
+        if self.failed_accepts > 0 {
+            println!(
+                "accepting again after {} failed attempts",
+                self.failed_accepts
+            );
+            self.failed_accepts = 0;
+            self.next_pause = FIRST_PAUSE;
+        }
+    }
+
+    /// Python's `sel.modify(server, events)` for the listener.
+    fn watch_listener(&self, key: usize, interest: Event) {
+        if let Some(Registration {
+            fileobj: Socket::Listener(listener),
+            ..
+        }) = self.registrations.get(&key)
+            && let Err(error) = self
+                .selector
+                .modify_with_mode(listener, interest, PollMode::Level)
+        {
+            println!("selector error: {error}");
+        }
+    }
+}
+// ANCHOR_END: pause_accept
 
 // ANCHOR: service_connection
 /// A connection's callback: read if readable, move the conversation on as far as the
@@ -715,7 +1079,7 @@ impl Connection {
             // Take the stage out; each step puts back the next one.
             let progressed = match std::mem::replace(&mut self.stage, Stage::Header) {
                 Stage::Header => self.read_header(files)?,
-                Stage::Receiving(upload) => self.receive(upload, files)?,
+                Stage::Receiving(upload) => self.receive(upload)?,
                 Stage::Offering(download) => self.await_go_ahead(download)?,
                 Stage::Sending(download) => self.send_file(download)?,
             };
@@ -782,11 +1146,8 @@ impl Connection {
             let why = format!("too big: {size} bytes, the limit is {limit} bytes");
             return self.refuse(why, true);
         }
-        // `.PID-KEY.part`: unique per server and connection, hidden, never a valid name.
-        let temp = files
-            .upload
-            .join(format!(".{}-{}.part", std::process::id(), self.key));
-        let part = match PartFile::create(temp) {
+        let temp = part_name(std::process::id(), self.key);
+        let part = match PartFile::create(&files.upload, temp) {
             Ok(part) => part,
             Err(error) => {
                 println!(
@@ -810,7 +1171,7 @@ impl Connection {
     // ANCHOR: receive
     /// `Receiving`: exactly `size` bytes of the inbox are the file; anything behind
     /// them is the next message, and stays in the inbox.
-    fn receive(&mut self, mut upload: Upload, files: &Files) -> io::Result<bool> {
+    fn receive(&mut self, mut upload: Upload) -> io::Result<bool> {
         let wanted = usize::try_from(upload.size - upload.received).unwrap_or(usize::MAX);
         let take = min(wanted, self.inbox.len());
         upload.part.write(&self.inbox[..take])?;
@@ -820,7 +1181,7 @@ impl Connection {
             let Upload {
                 name, size, part, ..
             } = upload;
-            part.commit(&files.upload.join(&name))?;
+            part.commit(&name)?;
             println!("{} stored {name:?} ({size} bytes)", self.addr);
             return Ok(true); // back to Header
         }
@@ -848,20 +1209,28 @@ impl Connection {
     // ANCHOR: start_get
     /// `get|name|_`: answer `YES|size` if `download/name` is a file, else `NO|0`, as
     /// the tutorial does. The file is opened now, so the size we announce is the size
-    /// of the very file we send.
+    /// of the very file we send. It is opened in the download directory, and a link
+    /// is refused ([`Dir`] says why); so is anything that is not a regular file.
     fn start_get(&mut self, header: Header, files: &Files) {
         let name = header.name;
         if let Err(why) = check_name(&name) {
             // Nothing follows a `get` header until we answer: the connection stays usable.
             return self.refuse(format!("bad name: {why}"), false);
         }
-        let opened =
-            File::open(files.download.join(&name)).and_then(|file| Ok((file.metadata()?, file)));
+        let opened = files
+            .download
+            .open_file(&name)
+            .and_then(|file| Ok((file.metadata()?, file)));
         let (metadata, file) = match opened {
             Ok((metadata, file)) if metadata.is_file() => (metadata, file),
-            // Missing, or a directory: the tutorial's `NO|0`.
+            // Missing, a directory, a named pipe: the tutorial's `NO|0`.
             Ok(_) => return self.no_such_file(&name),
             Err(error) if error.kind() == ErrorKind::NotFound => return self.no_such_file(&name),
+            Err(error) if is_a_link(&error) => {
+                let why =
+                    format!("not served: {name:?} is a symbolic link (links are never followed)");
+                return self.refuse(why, false);
+            }
             Err(error) => {
                 println!("{} error: cannot open {name:?}: {error}", self.addr);
                 return self.refuse("server error: cannot read the file".into(), false);
@@ -1075,9 +1444,11 @@ pub fn get(
     // The name is ours, but a server that says YES to anything must not make us
     // write outside `dir`.
     check_name(name).map_err(|why| io::Error::new(ErrorKind::InvalidData, why))?;
-    let temp = dir.join(format!(".{name}.part"));
-    let _ = fs::remove_file(&temp); // left over from a client that was killed
-    let mut part = PartFile::create(temp)?;
+    // The client's own directory, opened as given (the user chose it), like `--root`.
+    let dir = Rc::new(Dir::open(dir)?);
+    let temp = format!(".{name}.part");
+    let _ = dir.remove(&temp); // left over from a client that was killed
+    let mut part = PartFile::create(&dir, temp)?;
     conn.write_all(GO_AHEAD)?;
     progress(0, size);
     let mut buffer = vec![0; CHUNK];
@@ -1093,7 +1464,7 @@ pub fn get(
         received += got as u64;
         progress(received, size);
     }
-    part.commit(&dir.join(name))?;
+    part.commit(name)?;
     Ok(Outcome::Done(received))
 }
 

@@ -76,6 +76,8 @@ fn main() -> ExitCode {
     println!(
         "put stores in {upload} (at most {max_upload} bytes a file); get reads from {download}"
     );
+    // Before the first client is served: what a server killed mid-upload left behind.
+    server.files().remove_leftovers();
     let port = match local_address.port() {
         8888 => String::new(),
         port => format!(" --port {port}"),

@@ -250,7 +250,7 @@ fn two_uploads_arrive_correctly_however_the_network_cuts_them() {
         connection.advance(files).unwrap();
         assert_eq!(connection.outbox, b"OKOK", "cut at {cut}");
         assert!(connection.inbox.is_empty(), "cut at {cut}");
-        let upload = &files.upload;
+        let upload = &files.upload.path;
         assert_eq!(fs::read(upload.join("a.txt")).unwrap(), b"hello world!");
         assert_eq!(fs::read(upload.join("b.txt")).unwrap(), b"abc");
         assert_eq!(listing(upload), ["a.txt", "b.txt"], "cut at {cut}");
@@ -265,7 +265,7 @@ fn an_upload_is_invisible_until_complete_and_gone_if_abandoned() {
     connection.inbox.extend_from_slice(b"put|a.txt|10\nhello");
     connection.advance(files).unwrap();
     // Half of it is on disk, under a hidden temporary name only.
-    let during = listing(&files.upload);
+    let during = listing(&files.upload.path);
     assert_eq!(during.len(), 1, "{during:?}");
     assert!(during[0].starts_with('.') && during[0].ends_with(".part"));
     // The client closes its side before the rest comes.
@@ -274,7 +274,7 @@ fn an_upload_is_invisible_until_complete_and_gone_if_abandoned() {
     assert_eq!(connection.outbox, b"OK");
     connection.outbox.clear(); // as if sent
     assert!(connection.is_finished());
-    assert!(listing(&files.upload).is_empty());
+    assert!(listing(&files.upload.path).is_empty());
 }
 
 #[test]
@@ -284,7 +284,7 @@ fn a_connection_dropped_mid_upload_deletes_its_temporary_file() {
     let (connection, files) = connection(&mut server);
     connection.inbox.extend_from_slice(b"put|a.txt|10\nhello");
     connection.advance(files).unwrap();
-    let upload = files.upload.clone();
+    let upload = files.upload.path.clone();
     assert_eq!(listing(&upload).len(), 1);
     // What an error does: unregister, which drops the connection.
     server.unregister(CLIENT);
@@ -300,7 +300,7 @@ fn a_re_upload_replaces_the_old_file_whole() {
         .inbox
         .extend_from_slice(b"put|a.txt|20\nthe first, long one.put|a.txt|5\nshort");
     connection.advance(files).unwrap();
-    assert_eq!(fs::read(files.upload.join("a.txt")).unwrap(), b"short");
+    assert_eq!(fs::read(files.upload.path.join("a.txt")).unwrap(), b"short");
 }
 
 #[test]
@@ -309,7 +309,7 @@ fn a_download_streams_through_a_bounded_outbox() {
     let (mut server, _client) = server_with_one_client(&root.0);
     let (connection, files) = connection(&mut server);
     let content: Vec<u8> = (0..OUTBOX_LIMIT * 3 + 7).map(|i| i as u8).collect();
-    fs::write(files.download.join("big.bin"), &content).unwrap();
+    fs::write(files.download.path.join("big.bin"), &content).unwrap();
     connection
         .inbox
         .extend_from_slice(b"get|big.bin|0\nsecond_active");
@@ -350,7 +350,7 @@ fn refusals_answer_no_and_a_refused_put_closes() {
     assert_eq!(connection.outbox, expected);
     assert!(connection.closing, "a refused put closes the connection");
     assert!(connection.inbox.is_empty());
-    assert!(listing(&files.upload).is_empty());
+    assert!(listing(&files.upload.path).is_empty());
 }
 
 #[test]
@@ -385,4 +385,38 @@ fn a_partial_write_loses_no_byte() {
     assert_eq!(received.len(), data.len());
     assert!(received == data, "the bytes differ");
     assert!(partial_writes > 0, "the test never saw a partial write");
+}
+
+#[test]
+fn a_dir_takes_plain_names_only() {
+    let root = TempDir::new("plain");
+    fs::write(root.0.join("inside.txt"), "in").unwrap();
+    fs::create_dir(root.0.join("sub")).unwrap();
+    let sub = Dir::open(&root.0.join("sub")).unwrap();
+    for name in ["", ".", "..", "../inside.txt", "/etc/passwd", "a/b"] {
+        let error = sub.open_file(name).err().unwrap();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{name:?}");
+        assert_eq!(
+            sub.remove(name).err().unwrap().kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+    assert!(root.0.join("inside.txt").exists());
+}
+
+#[test]
+fn only_our_own_temporary_names_are_leftovers() {
+    assert_eq!(part_owner(&part_name(4242, 7)), Some(4242));
+    for name in [
+        ".4242-7.part~",
+        "4242-7.part",
+        ".4242.part",
+        ".-7.part",
+        ".a-7.part",
+    ] {
+        assert_eq!(part_owner(name), None, "{name}");
+    }
+    // The client's temporary names are not the server's.
+    assert_eq!(part_owner(".notes.txt.part"), None);
+    assert_eq!(part_owner(".+42-7.part"), None);
 }

@@ -18,7 +18,8 @@ fn python_file(name: &str) -> String {
     format!("{}/python/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `root` with a file to download, and the client's directory with files to upload.
+/// `root` with a file to download, and the client's directory with files to upload;
+/// `download/link.txt` is a link out of the root, to one of the client's files.
 fn prepare(what: &str) -> (TempDir, TempDir) {
     let root = TempDir::new(what);
     fs::create_dir_all(root.join("download")).unwrap();
@@ -27,6 +28,7 @@ fn prepare(what: &str) -> (TempDir, TempDir) {
     fs::write(work.join("upload.bin"), content(2_500_000, 21)).unwrap();
     fs::write(work.join("empty.txt"), "").unwrap();
     fs::write(work.join("too-big.bin"), content(5 << 20, 22)).unwrap();
+    std::os::unix::fs::symlink(work.join("upload.bin"), root.join("download/link.txt")).unwrap();
     (root, work)
 }
 
@@ -92,7 +94,7 @@ fn run_rust_client(server: &ServerProcess, work: &Path) -> (String, String, Opti
     client
         .args(["--port", &server.addr().port().to_string()])
         .current_dir(work);
-    let script = format!("get ../secret.txt\nget .hidden\n{SCRIPT}");
+    let script = format!("get ../secret.txt\nget .hidden\nget link.txt\n{SCRIPT}");
     let output = run_with_timeout(client, &script);
     (
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -117,6 +119,7 @@ fn the_rust_client_against_the_tutorial_s_server_fixed_in_python() {
         stderr,
         "error: the server refused get ../secret.txt: bad name: \"../secret.txt\" contains a path separator (/ or \\)\n\
          error: the server refused get .hidden: bad name: \".hidden\" starts with a dot (hidden files, and the server's temporary files, do)\n\
+         error: the server refused get link.txt: not served: \"link.txt\" is a symbolic link (links are never followed)\n\
          error: the server has no file named \"missing.txt\" to get\n\
          error: the server refused put too-big.bin: too big: 5242880 bytes, the limit is 4194304 bytes\n"
     );
