@@ -45,10 +45,11 @@ pub const EXERCISES: &[Exercise] = &[
              `put` and `get`), so recognise it first, in `read_header`: the inbox's first \
              line (up to a `\\n`, or all of it if there is none), without a trailing `\\r`, \
              is exactly `b\"list|-|0\"`. Drain it, newline included, from the inbox.",
-            "`fs::read_dir(&files.download)` gives the entries. Keep a name only if it is \
-             UTF-8 (`entry.file_name().into_string()`), `check_name` accepts it (that \
-             leaves out hidden and temporary files), and it is a file \
-             (`fs::metadata(entry.path())?.is_file()`); then `names.sort()`.",
+            "`files.download.names()` gives the directory's names (those that are \
+             UTF-8). Keep a name only if `check_name` accepts it (that leaves out hidden \
+             and temporary files) and `get` would serve it: \
+             `files.download.open_file(&name)` opens it as `get` does (a link is \
+             refused), and its `.metadata()` says `is_file()`; then `names.sort()`.",
             "Answer as a `get` does, so the client needs nothing new: `YES|{len}` where \
              `len` is the listing's length in bytes (each name and a `\\n`), then, on \
              `second_active`, the listing. `Download::source` is any reader: \
