@@ -13,6 +13,8 @@
 //! so once, keep serving the clients it has, and accept the waiting ones as
 //! descriptors free. These tests read /proc, so they run on Linux only.
 #![cfg(target_os = "linux")]
+// Test code: a panic (from unwrap) is how a test reports failure, helpers included.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{self, BufRead, BufReader, ErrorKind, Write};
 use std::net::{Shutdown, TcpStream};
@@ -125,7 +127,10 @@ fn cpu_ticks(pid: u32) -> u64 {
 fn pausing_lines(server: &ServerProcess) -> usize {
     let mut output = server.stdout();
     output.extend(server.stderr());
-    output.iter().filter(|line| line.contains("pausing")).count()
+    output
+        .iter()
+        .filter(|line| line.contains("pausing"))
+        .count()
 }
 
 #[test]
@@ -156,7 +161,10 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
 
     // The clients it has are still served.
     let first = served[0];
-    clients[first].get_mut().write_all(b"still there\n").unwrap();
+    clients[first]
+        .get_mut()
+        .write_all(b"still there\n")
+        .unwrap();
     assert_eq!(
         answered_within(&mut clients[first], TIMEOUT).as_deref(),
         Some("STILL THERE"),
