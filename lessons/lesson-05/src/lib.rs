@@ -223,9 +223,9 @@ impl Server {
     /// Out of file descriptors: stop watching the listener for a pause (10 ms at
     /// first, doubling while accepting keeps failing). The waiting client stays in the
     /// backlog and the listener stays readable, so watched, it would be reported again
-    /// at once, `accept` would fail again at once, and the loop would spin. Python's
-    /// selectors cannot watch a socket for nothing: it would `sel.unregister(sock)`
-    /// now and `sel.register(sock, EVENT_READ, accept)` later.
+    /// at once, `accept` would fail again at once, and the loop would spin. Python:
+    /// `sel.unregister(sock)` now, `sel.register(sock, EVENT_READ, accept)` later
+    /// (`sel.modify(sock, 0)` works with epoll, but some selectors refuse it).
     fn pause_accepting(&mut self, key: usize) {
         let pause = self.out_of_descriptors.failed();
         let Some(Registration {
