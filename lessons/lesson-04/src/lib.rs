@@ -21,13 +21,18 @@
 //! Ctrl-C stops the server cleanly: it stops accepting, closes every open connection
 //! (their threads see the end of the conversation and finish), waits for the threads,
 //! and exits with success.
+//!
+//! Every connection is a file descriptor, and a process may have only so many. Out of
+//! them, `accept` fails, and fails again at once, as long as a client waits: the
+//! connection loop pauses instead (`OutOfDescriptors`), and Ctrl-C still works.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
+use std::time::Duration;
 
 /// The most one read takes, as the tutorial's `recv(1024)`.
 pub const BUFFER_SIZE: usize = 1024;
@@ -74,19 +79,39 @@ pub fn is_close(message: &[u8]) -> bool {
 pub fn serve_forever(listener: &TcpListener, stopping: &AtomicBool) {
     let open_connections = OpenConnections::default();
     let mut client_threads = Vec::new();
+    let mut out_of_descriptors = OutOfDescriptors::default();
     loop {
-        let (conn, client_address) = match listener.accept() {
+        let accepted = listener.accept();
+        // Whatever `accept` returned, look at the flag first.
+        if stopping.load(Ordering::SeqCst) {
+            break; // the wake-up knock from the Ctrl-C handler (or a client too late)
+        }
+        let (conn, client_address) = match accepted {
             Ok(accepted) => accepted,
+            // No file descriptor for the connection: the client stays in the backlog,
+            // and `accept` would fail again at once. Pause, then try again (and, out
+            // of descriptors still, it fails at once, and the flag is looked at).
+            Err(error) if is_out_of_descriptors(&error) => {
+                thread::sleep(out_of_descriptors.failed());
+                continue;
+            }
             Err(error) => {
                 println!("accept failed: {error}");
                 continue;
             }
         };
-        if stopping.load(Ordering::SeqCst) {
-            break; // the wake-up knock from the Ctrl-C handler (or a client too late)
+        // Remembering the connection takes a descriptor too (a second handle). If none
+        // is left, the client waits, accepted, and we pause as for `accept`.
+        let mut remembered = open_connections.add(client_address, &conn);
+        while !remembered && !stopping.load(Ordering::SeqCst) {
+            thread::sleep(out_of_descriptors.failed());
+            remembered = open_connections.add(client_address, &conn);
         }
+        if !remembered {
+            break; // Ctrl-C while this client waited
+        }
+        out_of_descriptors.succeeded();
         println!("connected: {client_address}");
-        open_connections.add(client_address, &conn);
 
         // ThreadingMixIn.process_request: the client gets its own thread, and the main
         // thread goes straight back to `accept`.
@@ -143,10 +168,16 @@ fn serve_client(mut conn: TcpStream, client_address: SocketAddr) {
 pub struct OpenConnections(Arc<Mutex<HashMap<SocketAddr, TcpStream>>>);
 
 impl OpenConnections {
-    /// Remembers a new client's connection (a second handle to it).
-    pub fn add(&self, client_address: SocketAddr, conn: &TcpStream) {
-        if let Ok(handle) = conn.try_clone() {
-            self.lock().insert(client_address, handle);
+    /// Remembers a new client's connection (a second handle to it), and says whether
+    /// it could: the second handle is one more file descriptor, and a process that is
+    /// out of them cannot make it (then nothing is remembered).
+    pub fn add(&self, client_address: SocketAddr, conn: &TcpStream) -> bool {
+        match conn.try_clone() {
+            Ok(handle) => {
+                self.lock().insert(client_address, handle);
+                true
+            }
+            Err(_) => false,
         }
     }
 
@@ -198,6 +229,9 @@ impl OpenConnections {
 /// address, `accept` returns, and the loop sees the flag. (Python's `serve_forever`
 /// avoids the problem by waking up every `poll_interval`; lesson 05 shows the
 /// readiness loop that makes that possible.)
+///
+/// The knock is a new connection: it needs a file descriptor, and a server out of
+/// them has none to give. So one is kept in reserve, and freed just before knocking.
 pub fn stop_on_ctrl_c(listening_on: SocketAddr) -> io::Result<Arc<AtomicBool>> {
     let stopping = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stopping);
@@ -209,14 +243,73 @@ pub fn stop_on_ctrl_c(listening_on: SocketAddr) -> io::Result<Arc<AtomicBool>> {
             SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
         });
     }
+    // The reserve: any open socket holds a descriptor, and a UDP socket on a free port
+    // is the cheapest one std can open.
+    let mut reserve = Some(UdpSocket::bind((knock_at.ip(), 0))?);
     ctrlc::set_handler(move || {
         flag.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(knock_at);
+        drop(reserve.take()); // one descriptor free, for the knock
+        // Never wait long: if the knock cannot get in, `accept` is not blocked (the
+        // loop is pausing, or busy with a client), and the loop sees the flag anyway.
+        let _ = TcpStream::connect_timeout(&knock_at, Duration::from_secs(1));
     })
     .map_err(io::Error::other)?;
     Ok(stopping)
 }
 // ANCHOR_END: stop_on_ctrl_c
+
+// ANCHOR: out_of_descriptors
+/// The `errno` values of "too many open files": EMFILE, this process has all the file
+/// descriptors it may have (`ulimit -n`), and ENFILE, the whole system has. They are
+/// the same numbers on Linux, macOS and the BSDs. std has no `io::ErrorKind` for them
+/// (they are `Uncategorized`), and two numbers are not worth a dependency (the `libc`
+/// crate has them, as `libc::EMFILE` and `libc::ENFILE`).
+const EMFILE: i32 = 24;
+const ENFILE: i32 = 23;
+
+/// Did this call fail because no file descriptor was left (for us, or for anyone)?
+fn is_out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(EMFILE | ENFILE))
+}
+
+/// How long the connection loop pauses while out of file descriptors: the pause
+/// doubles from [`FIRST_PAUSE`](Self::FIRST_PAUSE) up to
+/// [`LONGEST_PAUSE`](Self::LONGEST_PAUSE) while accepting keeps failing, and starts
+/// over once it works. Each burst is logged once, and its end once: a log line per
+/// failed `accept` would be thousands a second.
+#[derive(Default)]
+struct OutOfDescriptors {
+    /// The last pause, while out of descriptors; `None` while accepting works.
+    pause: Option<Duration>,
+}
+
+impl OutOfDescriptors {
+    /// The first pause of a burst.
+    const FIRST_PAUSE: Duration = Duration::from_millis(10);
+    /// The longest pause: also the longest that Ctrl-C may wait for the loop.
+    const LONGEST_PAUSE: Duration = Duration::from_millis(500);
+
+    /// Accepting failed again: how long to pause before the next try.
+    fn failed(&mut self) -> Duration {
+        let pause = match self.pause {
+            None => {
+                println!("out of file descriptors: pausing accept until one frees");
+                Self::FIRST_PAUSE
+            }
+            Some(pause) => (pause * 2).min(Self::LONGEST_PAUSE),
+        };
+        self.pause = Some(pause);
+        pause
+    }
+
+    /// Accepting worked: if that ends a burst, say so, and pause briefly next time.
+    fn succeeded(&mut self) {
+        if self.pause.take().is_some() {
+            println!("accepting again");
+        }
+    }
+}
+// ANCHOR_END: out_of_descriptors
 
 // ANCHOR: communication_loop
 /// The communication loop: read a message, answer it, again, until the client is done.
@@ -281,6 +374,24 @@ mod tests {
     fn upper_changes_ascii_letters_only() {
         assert_eq!(upper("héllo ß 42".as_bytes()), "HéLLO ß 42".as_bytes());
         assert_eq!(upper(b"\xff\xfeabc"), b"\xff\xfeABC");
+    }
+
+    #[test]
+    fn out_of_descriptors_the_pause_doubles_up_to_half_a_second_then_starts_over() {
+        let mut out_of_descriptors = OutOfDescriptors::default();
+        let pauses: Vec<u128> = (0..8)
+            .map(|_| out_of_descriptors.failed().as_millis())
+            .collect();
+        assert_eq!(pauses, [10, 20, 40, 80, 160, 320, 500, 500]);
+        out_of_descriptors.succeeded();
+        assert_eq!(out_of_descriptors.failed(), OutOfDescriptors::FIRST_PAUSE);
+    }
+
+    #[test]
+    fn emfile_and_enfile_are_out_of_descriptors() {
+        assert!(is_out_of_descriptors(&io::Error::from_raw_os_error(EMFILE)));
+        assert!(is_out_of_descriptors(&io::Error::from_raw_os_error(ENFILE)));
+        assert!(!is_out_of_descriptors(&io::ErrorKind::WouldBlock.into()));
     }
 
     #[test]

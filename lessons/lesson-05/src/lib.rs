@@ -21,7 +21,7 @@
 //! | `sock.setblocking(False)`                      | `set_nonblocking(true)`                     |
 //! | `sel.register(sock, EVENT_READ, accept)`       | `register(Socket::Listener(..), accept)`    |
 //! | `key.fileobj`, `key.data`                      | `Registration { fileobj, data }`            |
-//! | `sel.select()`                                 | `selector.wait(&mut events, None)`          |
+//! | `sel.select(timeout)`                          | `selector.wait(&mut events, timeout)`       |
 //! | `callback = key.data`                          | `let callback = registration.data`          |
 //! | `callback(key.fileobj, mask)`                  | `callback(self, event.key, event)`          |
 //! | `sel.modify(conn, events)`                     | `selector.modify_with_mode(...)`            |
@@ -36,10 +36,15 @@
 //!   grow forever. Once an outbox holds [`OUTBOX_LIMIT`] bytes, the server stops
 //!   reading from that client until it reads its replies. Memory stays bounded, and
 //!   the other clients never notice.
+//! - **A pause when out of file descriptors.** Every connection is one, and a process
+//!   may have only so many. Out of them, `accept` fails, the client stays in the
+//!   backlog, and the listening socket stays readable: the server stops watching it
+//!   for a while instead of failing again on every turn of the loop.
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
 
 use polling::{Event, Events, PollMode, Poller};
 
@@ -123,6 +128,11 @@ pub struct Server {
     /// The key for the next registration. Keys are never reused, so an event that
     /// arrives for an already closed connection finds nothing instead of a stranger.
     next_key: usize,
+    /// Out of file descriptors: how long to leave the listener alone.
+    out_of_descriptors: OutOfDescriptors,
+    /// The listener the selector does not watch for now (out of file descriptors),
+    /// by key, and when to watch it again.
+    paused_listener: Option<(usize, Instant)>,
 }
 
 impl Server {
@@ -133,6 +143,8 @@ impl Server {
             selector: Poller::new()?,
             registrations: HashMap::new(),
             next_key: 0,
+            out_of_descriptors: OutOfDescriptors::default(),
+            paused_listener: None,
         };
         listener.set_nonblocking(true)?;
         server.register(Socket::Listener(listener), accept)?;
@@ -187,9 +199,13 @@ impl Server {
     pub fn serve_forever(&mut self) -> io::Result<()> {
         let mut events = Events::new();
         loop {
-            // events = sel.select(): sleep until at least one socket is ready.
+            // events = sel.select(timeout): sleep until at least one socket is ready,
+            // or, while the listener is paused, until its pause is over.
+            let timeout = self
+                .paused_listener
+                .map(|(_, until)| until.saturating_duration_since(Instant::now()));
             events.clear();
-            self.selector.wait(&mut events, None)?;
+            self.selector.wait(&mut events, timeout)?;
             for event in events.iter() {
                 // callback = key.data; callback(key.fileobj, mask)
                 let Some(registration) = self.registrations.get(&event.key) else {
@@ -198,9 +214,63 @@ impl Server {
                 let callback = registration.data;
                 callback(self, event.key, event);
             }
+            self.resume_accepting_when_due();
         }
     }
     // ANCHOR_END: event_loop
+
+    // ANCHOR: pause_accepting
+    /// Out of file descriptors: stop watching the listener for a pause (10 ms at
+    /// first, doubling while accepting keeps failing). The waiting client stays in the
+    /// backlog and the listener stays readable, so watched, it would be reported again
+    /// at once, `accept` would fail again at once, and the loop would spin. Python:
+    /// `sel.unregister(sock)` now, `sel.register(sock, EVENT_READ, accept)` later
+    /// (`sel.modify(sock, 0)` works with epoll, but some selectors refuse it).
+    fn pause_accepting(&mut self, key: usize) {
+        let pause = self.out_of_descriptors.failed();
+        let Some(Registration {
+            fileobj: Socket::Listener(listener),
+            ..
+        }) = self.registrations.get(&key)
+        else {
+            return;
+        };
+        // Watch it for nothing: neither readable nor writable.
+        let interest = Event::none(key);
+        match self
+            .selector
+            .modify_with_mode(listener, interest, PollMode::Level)
+        {
+            Ok(()) => self.paused_listener = Some((key, Instant::now() + pause)),
+            Err(error) => println!("selector error: {error}"),
+        }
+    }
+
+    /// Watches the paused listener again once its pause is over. If it still has a
+    /// client waiting, the next `wait` reports it, and `accept` tries again.
+    fn resume_accepting_when_due(&mut self) {
+        let Some((key, until)) = self.paused_listener else {
+            return; // not paused
+        };
+        if Instant::now() < until {
+            return; // woken by another socket: the pause goes on
+        }
+        self.paused_listener = None;
+        if let Some(Registration {
+            fileobj: Socket::Listener(listener),
+            ..
+        }) = self.registrations.get(&key)
+        {
+            let interest = Event::readable(key);
+            if let Err(error) = self
+                .selector
+                .modify_with_mode(listener, interest, PollMode::Level)
+            {
+                println!("selector error: {error}");
+            }
+        }
+    }
+    // ANCHOR_END: pause_accepting
 }
 
 impl Drop for Server {
@@ -239,11 +309,18 @@ fn accept(server: &mut Server, key: usize, _mask: Event) {
         Ok(accepted) => accepted,
         // The client gave up before we got to it: nothing to accept after all.
         Err(error) if error.kind() == ErrorKind::WouldBlock => return,
+        // No file descriptor for the connection: it stays in the backlog, and the
+        // listener stays readable. Leave it alone for a while.
+        Err(error) if is_out_of_descriptors(&error) => {
+            server.pause_accepting(key);
+            return;
+        }
         Err(error) => {
             println!("accept failed: {error}");
             return;
         }
     };
+    server.out_of_descriptors.succeeded();
     println!("connected: {addr}");
     // conn.setblocking(False): no read or write on it may ever wait.
     if let Err(error) = conn.set_nonblocking(true) {
@@ -379,6 +456,57 @@ impl Connection {
     }
     // ANCHOR_END: interest
 }
+
+// ANCHOR: out_of_descriptors
+/// The `errno` values of "too many open files": EMFILE, this process has all the file
+/// descriptors it may have (`ulimit -n`), and ENFILE, the whole system has. They are
+/// the same numbers on Linux, macOS and the BSDs. std has no `io::ErrorKind` for them
+/// (they are `Uncategorized`), and two numbers are not worth a dependency (the `libc`
+/// crate has them, as `libc::EMFILE` and `libc::ENFILE`).
+const EMFILE: i32 = 24;
+const ENFILE: i32 = 23;
+
+/// Did this call fail because no file descriptor was left (for us, or for anyone)?
+fn is_out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(EMFILE | ENFILE))
+}
+
+/// How long to leave the listener alone while out of file descriptors: the pause
+/// doubles from [`FIRST_PAUSE`](Self::FIRST_PAUSE) up to
+/// [`LONGEST_PAUSE`](Self::LONGEST_PAUSE) while accepting keeps failing, and starts
+/// over once it works. Each burst is logged once, and its end once: a log line per
+/// failed `accept` would be thousands a second.
+#[derive(Default)]
+struct OutOfDescriptors {
+    /// The last pause, while out of descriptors; `None` while accepting works.
+    pause: Option<Duration>,
+}
+
+impl OutOfDescriptors {
+    const FIRST_PAUSE: Duration = Duration::from_millis(10);
+    const LONGEST_PAUSE: Duration = Duration::from_millis(500);
+
+    /// `accept` failed again: how long to pause before the next try.
+    fn failed(&mut self) -> Duration {
+        let pause = match self.pause {
+            None => {
+                println!("out of file descriptors: pausing accept until one frees");
+                Self::FIRST_PAUSE
+            }
+            Some(pause) => (pause * 2).min(Self::LONGEST_PAUSE),
+        };
+        self.pause = Some(pause);
+        pause
+    }
+
+    /// `accept` worked: if that ends a burst, say so, and pause briefly next time.
+    fn succeeded(&mut self) {
+        if self.pause.take().is_some() {
+            println!("accepting again");
+        }
+    }
+}
+// ANCHOR_END: out_of_descriptors
 
 /// How the log shows a message: quoted, invisible characters escaped, bytes that are
 /// not UTF-8 shown as `�`, and long messages cut short.

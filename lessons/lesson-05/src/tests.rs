@@ -100,3 +100,65 @@ fn a_closing_connection_sends_its_whole_outbox_before_it_closes() {
     }
     assert_eq!(receiving.join().unwrap().unwrap(), pending);
 }
+
+#[test]
+fn out_of_descriptors_the_pause_doubles_up_to_half_a_second_then_starts_over() {
+    let mut out_of_descriptors = OutOfDescriptors::default();
+    let pauses: Vec<u128> = (0..8)
+        .map(|_| out_of_descriptors.failed().as_millis())
+        .collect();
+    assert_eq!(pauses, [10, 20, 40, 80, 160, 320, 500, 500]);
+    out_of_descriptors.succeeded();
+    assert_eq!(out_of_descriptors.failed(), OutOfDescriptors::FIRST_PAUSE);
+}
+
+#[test]
+fn out_of_descriptors_the_listener_is_left_alone_then_watched_again() {
+    let (mut server, _client) = server_with_one_client();
+    let address = match server.registrations.get(&0) {
+        Some(Registration {
+            fileobj: Socket::Listener(listener),
+            ..
+        }) => listener.local_addr().unwrap(),
+        _ => panic!("the listener is not key 0"),
+    };
+    // A client waits to be accepted, as when `accept` failed for want of a descriptor.
+    let _waiting = TcpStream::connect(address).unwrap();
+    server.pause_accepting(0);
+    let Some((0, until)) = server.paused_listener else {
+        panic!("the listener is not paused");
+    };
+    // Paused, the listener is not reported, though a client waits.
+    let mut events = Events::new();
+    server
+        .selector
+        .wait(&mut events, Some(Duration::from_millis(50)))
+        .unwrap();
+    assert!(
+        events.iter().all(|event| event.key != 0),
+        "reported while paused"
+    );
+    server.resume_accepting_when_due();
+    if Instant::now() < until {
+        assert!(
+            server.paused_listener.is_some(),
+            "resumed before the pause was over"
+        );
+    }
+    // Once the pause is over, it is watched again, and reported.
+    thread::sleep(until.saturating_duration_since(Instant::now()));
+    server.resume_accepting_when_due();
+    assert!(
+        server.paused_listener.is_none(),
+        "still paused after the pause"
+    );
+    events.clear();
+    server
+        .selector
+        .wait(&mut events, Some(Duration::from_secs(10)))
+        .unwrap();
+    assert!(
+        events.iter().any(|event| event.key == 0 && event.readable),
+        "not reported once the pause was over"
+    );
+}

@@ -1,0 +1,199 @@
+//! Lesson 05's selector server when the process runs out of file descriptors
+//! (issue 12).
+//!
+//! Every connection is a file descriptor, and a process may have only so many
+//! (`ulimit -n`). Out of them, `accept()` fails with EMFILE, and the client stays in
+//! the listen backlog: the listening socket stays readable, a level-triggered
+//! selector reports it again at once, and `accept()` fails again. A loop that retries
+//! at once spins at 100 % CPU and floods its log (measured with
+//! `prlimit --nofile=64` and 100 clients: 56 MB in two seconds).
+//!
+//! The server is started with 64 descriptors and 100 clients, each of which sends a
+//! message. It must stop watching the listener for a while instead of spinning, say
+//! so once, keep serving the clients it has, and accept the waiting ones as
+//! descriptors free. These tests read /proc, so they run on Linux only.
+#![cfg(target_os = "linux")]
+// Test code: a panic (from unwrap) is how a test reports failure, helpers included.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{self, BufRead, BufReader, ErrorKind, Write};
+use std::net::{Shutdown, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::thread;
+use std::time::Duration;
+
+use classroom::{ServerProcess, TIMEOUT};
+
+/// The descriptors the server may have: a handful for itself (standard streams, the
+/// listener, the selector's), the rest for clients, fewer than the clients.
+const DESCRIPTORS: u64 = 64;
+const CLIENTS: usize = 100;
+
+/// Starts the server with at most [`DESCRIPTORS`] open file descriptors, as
+/// `prlimit --nofile=64` does.
+fn start_server_with_few_descriptors() -> ServerProcess {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_lesson-05"));
+    server.args(["--port", "0"]);
+    // SAFETY: runs in the child between fork and exec, where only async-signal-safe
+    // calls are allowed: setrlimit is one, and the closure allocates nothing.
+    unsafe {
+        server.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: DESCRIPTORS,
+                rlim_max: DESCRIPTORS,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    ServerProcess::start(server)
+}
+
+/// The clients, each of which has sent `client N`, split into those the server
+/// answered (it had a descriptor for them) and those still waiting in the backlog.
+struct Crowd {
+    clients: Vec<BufReader<TcpStream>>,
+    served: Vec<usize>,
+    waiting: Vec<usize>,
+}
+
+/// Connects [`CLIENTS`] clients, each sending one message, more than the server has
+/// descriptors for, and sorts them into served and waiting.
+fn more_clients_than_descriptors(server: &ServerProcess) -> Crowd {
+    let mut clients: Vec<BufReader<TcpStream>> = (0..CLIENTS)
+        .map(|n| {
+            let stream = TcpStream::connect_timeout(&server.addr(), TIMEOUT)
+                .unwrap_or_else(|e| panic!("client {n} cannot connect: {e}"));
+            (&stream)
+                .write_all(format!("client {n}\n").as_bytes())
+                .unwrap();
+            BufReader::new(stream)
+        })
+        .collect();
+    let mut served = Vec::new();
+    let mut waiting = Vec::new();
+    for (n, client) in clients.iter_mut().enumerate() {
+        match answered_within(client, Duration::from_millis(50)) {
+            Some(reply) => {
+                assert_eq!(reply, format!("CLIENT {n}"), "client {n}'s reply");
+                served.push(n);
+            }
+            None => waiting.push(n),
+        }
+    }
+    assert!(
+        !served.is_empty() && !waiting.is_empty(),
+        "{DESCRIPTORS} descriptors should serve some of {CLIENTS} clients, not all: \
+         served {served:?}"
+    );
+    Crowd {
+        clients,
+        served,
+        waiting,
+    }
+}
+
+/// The reply line that arrived on this client within `wait`, if one did.
+fn answered_within(client: &mut BufReader<TcpStream>, wait: Duration) -> Option<String> {
+    client.get_ref().set_read_timeout(Some(wait)).unwrap();
+    let mut line = String::new();
+    match client.read_line(&mut line) {
+        Ok(n) if n > 0 => Some(line.trim_end().to_string()),
+        Ok(_) => None,
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
+        Err(e) => panic!("reading a reply: {e}"),
+    }
+}
+
+/// CPU time (user + system, in clock ticks) the process has used so far: fields 14
+/// and 15 of /proc/PID/stat.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The command name (field 2) is in parentheses and may contain spaces: count
+    // from after it, where the state (field 3) is field 0.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// How many lines of the server's output (stdout and stderr) say it is pausing.
+fn pausing_lines(server: &ServerProcess) -> usize {
+    let mut output = server.stdout();
+    output.extend(server.stderr());
+    output
+        .iter()
+        .filter(|line| line.contains("pausing"))
+        .count()
+}
+
+#[test]
+fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
+    let server = start_server_with_few_descriptors();
+    let Crowd {
+        mut clients,
+        served,
+        waiting,
+    } = more_clients_than_descriptors(&server);
+
+    // Out of descriptors, with clients waiting, the server must idle, not spin:
+    // measure its CPU over one second in which nothing changes. A spinning loop uses
+    // a whole core (USER_HZ is 100 ticks a second on Linux).
+    let ticks_per_second = 100;
+    let before = cpu_ticks(server.pid());
+    thread::sleep(Duration::from_secs(1));
+    let used = cpu_ticks(server.pid()) - before;
+    assert!(
+        used < ticks_per_second / 4,
+        "the server used {used} of {ticks_per_second} ticks in one idle second: it spins"
+    );
+    let pauses = pausing_lines(&server);
+    assert!(
+        (1..=3).contains(&pauses),
+        "the server said {pauses} times that it is pausing: once per burst is enough"
+    );
+
+    // The clients it has are still served.
+    let first = served[0];
+    clients[first]
+        .get_mut()
+        .write_all(b"still there\n")
+        .unwrap();
+    assert_eq!(
+        answered_within(&mut clients[first], TIMEOUT).as_deref(),
+        Some("STILL THERE"),
+        "a served client got no answer while the server was out of descriptors"
+    );
+
+    // Ten served clients leave, freeing their descriptors: ten waiting clients are
+    // accepted and answered, in the order they came.
+    for &n in served.iter().take(10) {
+        clients[n].get_ref().shutdown(Shutdown::Both).unwrap();
+    }
+    let answered_later: Vec<usize> = waiting
+        .iter()
+        .take(10)
+        .copied()
+        .filter(|&n| {
+            answered_within(&mut clients[n], TIMEOUT).as_deref() == Some(&format!("CLIENT {n}"))
+        })
+        .collect();
+    assert_eq!(
+        answered_later.len(),
+        10,
+        "of the waiting clients {:?}, only {answered_later:?} were served once \
+         descriptors freed",
+        &waiting[..10]
+    );
+    let pauses = pausing_lines(&server);
+    assert!(
+        pauses <= 3,
+        "the server said {pauses} times that it is pausing: once per burst is enough"
+    );
+}
