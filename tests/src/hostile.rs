@@ -34,6 +34,10 @@ pub struct Target {
     pub args: &'static [&'static str],
     /// How many clients it serves at the same time.
     pub serves: Serves,
+    /// Whether it holds a descriptor per client it has accepted, so that enough
+    /// clients exhaust them (a serial server holds one; a forking one hands each to
+    /// a child).
+    pub holds_connections: bool,
 }
 
 /// How many clients a server serves at once: what an idle client costs the others.
@@ -79,6 +83,7 @@ pub const TARGETS: &[Target] = &[
         example: false,
         args: &[],
         serves: Serves::OneAtATime,
+        holds_connections: false,
     },
     Target {
         name: "lesson-04",
@@ -87,6 +92,7 @@ pub const TARGETS: &[Target] = &[
         example: false,
         args: &[],
         serves: Serves::All,
+        holds_connections: true,
     },
     Target {
         name: "lesson-05",
@@ -95,6 +101,7 @@ pub const TARGETS: &[Target] = &[
         example: false,
         args: &[],
         serves: Serves::All,
+        holds_connections: true,
     },
     Target {
         name: "lesson-06 --mode threading",
@@ -103,6 +110,7 @@ pub const TARGETS: &[Target] = &[
         example: false,
         args: &["--mode", "threading"],
         serves: Serves::All,
+        holds_connections: true,
     },
     Target {
         name: "lesson-06 --mode pool",
@@ -111,6 +119,7 @@ pub const TARGETS: &[Target] = &[
         example: false,
         args: &["--mode", "pool"],
         serves: Serves::AtMost(pool_workers),
+        holds_connections: true,
     },
     Target {
         name: "lesson-06 --mode forking",
@@ -119,6 +128,7 @@ pub const TARGETS: &[Target] = &[
         example: false,
         args: &["--mode", "forking"],
         serves: Serves::AtMost(max_children),
+        holds_connections: false,
     },
     Target {
         name: "lesson-06 --mode serial",
@@ -127,6 +137,7 @@ pub const TARGETS: &[Target] = &[
         example: false,
         args: &["--mode", "serial"],
         serves: Serves::OneAtATime,
+        holds_connections: false,
     },
     Target {
         name: "socketserver example upper",
@@ -135,8 +146,142 @@ pub const TARGETS: &[Target] = &[
         example: true,
         args: &[],
         serves: Serves::All,
+        holds_connections: true,
     },
 ];
+
+/// How the suite lowers a server's descriptor limit: set in the child, before it
+/// runs the server, so the server starts with it.
+fn with_descriptor_limit(command: &mut Command, limit: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe, and the closure allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// CPU time (user and system, in clock ticks) the process has used so far.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    // After the command's name: the state is field 0, utime 11, stime 12.
+    let field = |n: usize| {
+        fields
+            .get(n)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
+/// Out of file descriptors: the server started with 64, and 100 clients each say a
+/// line. It must not spin on the failing `accept` (under a quarter of a core over an
+/// idle second), must say so without flooding its log, must keep serving the clients
+/// it has, and must serve the waiting ones once some leave.
+pub fn out_of_descriptors(target: &Target, binaries: &Path) -> Result<(), String> {
+    let mut command = target.command(binaries);
+    with_descriptor_limit(&mut command, 64);
+    let server = ServerProcess::start(command);
+    let (addr, pid) = (server.addr(), server.pid());
+    let mut clients = Vec::new();
+    for n in 0..100 {
+        let stream = connect(addr)?;
+        (&stream)
+            .write_all(format!("client {n}\n").as_bytes())
+            .map_err(|e| format!("client {n}: {e}"))?;
+        clients.push(BufReader::new(stream));
+    }
+    let pausing = |server: &ServerProcess| {
+        server
+            .stdout()
+            .iter()
+            .chain(server.stderr().iter())
+            .filter(|line| line.contains("pausing accept"))
+            .count()
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    while pausing(&server) == 0 {
+        if Instant::now() > deadline {
+            return Err("never said it ran out of descriptors".to_string());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let (mut served, mut waiting) = (Vec::new(), Vec::new());
+    for (n, client) in clients.iter_mut().enumerate() {
+        match answer_within(client, Duration::from_millis(50))? {
+            Some(reply) if reply == format!("CLIENT {n}\n") => served.push(n),
+            Some(reply) => return Err(format!("client {n} got {reply:?}")),
+            None => waiting.push(n),
+        }
+    }
+    if served.is_empty() || waiting.is_empty() {
+        return Err(format!(
+            "64 descriptors served {} of 100 clients: expected some, not all",
+            served.len()
+        ));
+    }
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(1));
+    let used = cpu_ticks(pid) - before;
+    if used >= 25 {
+        return Err(format!(
+            "used {used} of 100 ticks in an idle second: it spins"
+        ));
+    }
+    // Some served clients leave: as many waiting ones are served (a pool's workers
+    // stay with their clients, so with a pool it is exactly as many).
+    let leaving = served.len().min(10);
+    for &n in served.iter().take(leaving) {
+        let _ = clients[n].get_ref().shutdown(std::net::Shutdown::Both);
+    }
+    for &n in waiting.iter().take(leaving) {
+        match answer_within(&mut clients[n], TIMEOUT)? {
+            Some(reply) if reply == format!("CLIENT {n}\n") => {}
+            other => {
+                return Err(format!(
+                    "waiting client {n}, after {leaving} left: {other:?}"
+                ));
+            }
+        }
+    }
+    let lines = pausing(&server);
+    if lines > 20 {
+        return Err(format!("{lines} log lines about it: a flood"));
+    }
+    Ok(())
+}
+
+/// A line, if one arrives within `wait`.
+fn answer_within(
+    client: &mut BufReader<TcpStream>,
+    wait: Duration,
+) -> Result<Option<String>, String> {
+    client
+        .get_ref()
+        .set_read_timeout(Some(wait))
+        .map_err(|e| format!("timeout: {e}"))?;
+    let mut line = String::new();
+    match client.read_line(&mut line) {
+        Ok(0) => Ok(None),
+        Ok(_) => Ok(Some(line)),
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(None),
+        Err(e) => Err(format!("read: {e}")),
+    }
+}
 
 /// Builds every target (quick when `cargo test --workspace` built them already),
 /// and returns where the binaries are.
@@ -464,6 +609,11 @@ pub fn attack(target: &Target, binaries: &Path) -> Vec<String> {
         if let Err(why) = outcome {
             failures.push(format!("{}: {}: {why}", target.name, attack.name));
         }
+    }
+    if target.holds_connections
+        && let Err(why) = out_of_descriptors(target, binaries)
+    {
+        failures.push(format!("{}: out of descriptors: {why}", target.name));
     }
     let after = Stats::of(pid);
     // Threads come and go; memory a thread-per-client server touched stays mapped
