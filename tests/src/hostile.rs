@@ -1,7 +1,10 @@
 //! The hostile suite: every stream server of the course, attacked the way a hostile
 //! or merely careless network would, each attack followed by a normal client that
 //! must be served correctly, with the server's threads, descriptors and memory read
-//! from /proc before and after.
+//! from /proc before and after. The upper-casing servers (lessons 03 to 06, the
+//! crate's `upper` example) take every attack; lesson 08, which speaks its own
+//! protocol, takes those that do not depend on it, and its own client is the normal
+//! client. (Lessons 07, UDP, and 09, files, have hostile tests of their own.)
 //!
 //! The fast part runs in `cargo test --workspace` (`tests/tests/hostile.rs`); the
 //! slow part (10,000 connections opened and closed, 1,000 clients × 100 messages)
@@ -38,6 +41,19 @@ pub struct Target {
     /// clients exhaust them (a serial server holds one; a forking one hands each to
     /// a child).
     pub holds_connections: bool,
+    /// The protocol it speaks, which says what a normal client is and which attacks
+    /// apply.
+    pub speaks: Speaks,
+}
+
+/// What a server's normal client says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaks {
+    /// Any bytes in, the same bytes upper-cased back (lessons 03 to 06, `upper`).
+    Upper,
+    /// Lesson 08's commands, in its `--protocol` (`tutorial` or `framed`): the
+    /// normal client is the lesson's own client, asking `echo`.
+    Commands(&'static str),
 }
 
 /// How many clients a server serves at once: what an idle client costs the others.
@@ -84,6 +100,7 @@ pub const TARGETS: &[Target] = &[
         args: &[],
         serves: Serves::OneAtATime,
         holds_connections: false,
+        speaks: Speaks::Upper,
     },
     Target {
         name: "lesson-04",
@@ -93,6 +110,7 @@ pub const TARGETS: &[Target] = &[
         args: &[],
         serves: Serves::All,
         holds_connections: true,
+        speaks: Speaks::Upper,
     },
     Target {
         name: "lesson-05",
@@ -102,6 +120,7 @@ pub const TARGETS: &[Target] = &[
         args: &[],
         serves: Serves::All,
         holds_connections: true,
+        speaks: Speaks::Upper,
     },
     Target {
         name: "lesson-06 --mode threading",
@@ -111,6 +130,7 @@ pub const TARGETS: &[Target] = &[
         args: &["--mode", "threading"],
         serves: Serves::All,
         holds_connections: true,
+        speaks: Speaks::Upper,
     },
     Target {
         name: "lesson-06 --mode pool",
@@ -120,6 +140,7 @@ pub const TARGETS: &[Target] = &[
         args: &["--mode", "pool"],
         serves: Serves::AtMost(pool_workers),
         holds_connections: true,
+        speaks: Speaks::Upper,
     },
     Target {
         name: "lesson-06 --mode forking",
@@ -129,6 +150,7 @@ pub const TARGETS: &[Target] = &[
         args: &["--mode", "forking"],
         serves: Serves::AtMost(max_children),
         holds_connections: false,
+        speaks: Speaks::Upper,
     },
     Target {
         name: "lesson-06 --mode serial",
@@ -138,6 +160,7 @@ pub const TARGETS: &[Target] = &[
         args: &["--mode", "serial"],
         serves: Serves::OneAtATime,
         holds_connections: false,
+        speaks: Speaks::Upper,
     },
     Target {
         name: "socketserver example upper",
@@ -147,6 +170,27 @@ pub const TARGETS: &[Target] = &[
         args: &[],
         serves: Serves::All,
         holds_connections: true,
+        speaks: Speaks::Upper,
+    },
+    Target {
+        name: "lesson-08 --protocol tutorial",
+        package: "lesson-08",
+        binary: "lesson-08",
+        example: false,
+        args: &["--protocol", "tutorial"],
+        serves: Serves::All,
+        holds_connections: true,
+        speaks: Speaks::Commands("tutorial"),
+    },
+    Target {
+        name: "lesson-08 --protocol framed",
+        package: "lesson-08",
+        binary: "lesson-08",
+        example: false,
+        args: &["--protocol", "framed"],
+        serves: Serves::All,
+        holds_connections: true,
+        speaks: Speaks::Commands("framed"),
     },
 ];
 
@@ -356,7 +400,29 @@ fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
     Ok(stream)
 }
 
-/// A normal client: one line, answered upper-cased. What every attack is followed by.
+impl Target {
+    /// A normal client of this server, served correctly: what every attack is
+    /// followed by.
+    pub fn normal_client(&self, addr: SocketAddr, binaries: &Path) -> Result<(), String> {
+        match self.speaks {
+            Speaks::Upper => normal_client(addr),
+            Speaks::Commands(protocol) => {
+                let mut client = Command::new(binaries.join("lesson-08-client"));
+                client.args(["--port", &addr.port().to_string(), "--protocol", protocol]);
+                client.args(["-m", "echo still here"]);
+                let output = crate::run_with_timeout(client, "");
+                let said = String::from_utf8_lossy(&output.stdout);
+                if output.status.success() && said.contains("still here") {
+                    Ok(())
+                } else {
+                    Err(format!("normal client: {output:?}"))
+                }
+            }
+        }
+    }
+}
+
+/// A normal client of the upper-casing servers: one line, answered upper-cased.
 pub fn normal_client(addr: SocketAddr) -> Result<(), String> {
     let stream = connect(addr)?;
     let line = "hello, anybody still there?\n";
@@ -454,12 +520,17 @@ pub fn huge_message(addr: SocketAddr, size: usize) -> Result<(), String> {
 /// `count` clients connect and say nothing. A server that serves them all still
 /// serves a normal client meanwhile; one that serves one, or a few, at a time makes
 /// it wait (its documented limit) and serves it once they leave.
-pub fn idle_clients(addr: SocketAddr, count: usize, serves: Serves) -> Result<(), String> {
+pub fn idle_clients(
+    addr: SocketAddr,
+    count: usize,
+    serves: Serves,
+    served: &dyn Fn() -> Result<(), String>,
+) -> Result<(), String> {
     let idle: Vec<TcpStream> = (0..count)
         .map(|_| connect(addr))
         .collect::<Result<_, _>>()?;
     if serves.at_once_behind(count) {
-        normal_client(addr)?;
+        served()?;
     } else {
         let waiting = connect(addr)?;
         (&waiting)
@@ -559,34 +630,46 @@ pub fn settles(pid: u32, baseline: Stats) -> Result<Stats, String> {
 /// One attack, by name, as the suite runs it.
 pub struct Attack {
     pub name: &'static str,
-    pub run: fn(&Target, SocketAddr) -> Result<(), String>,
+    /// Whether it needs the upper-casing protocol (it checks what comes back).
+    pub upper_only: bool,
+    pub run: fn(&Target, SocketAddr, &Path) -> Result<(), String>,
 }
 
 /// The fast attacks, in the order the suite runs them against every target.
 pub const FAST: &[Attack] = &[
     Attack {
         name: "reset mid-message",
-        run: |_, addr| reset_mid_message(addr),
+        upper_only: false,
+        run: |_, addr, _| reset_mid_message(addr),
     },
     Attack {
         name: "half-close",
-        run: |_, addr| half_close(addr),
+        upper_only: true,
+        run: |_, addr, _| half_close(addr),
     },
     Attack {
         name: "invalid UTF-8",
-        run: |_, addr| invalid_utf8(addr),
+        upper_only: true,
+        run: |_, addr, _| invalid_utf8(addr),
     },
     Attack {
         name: "1 MiB without a newline",
-        run: |_, addr| huge_message(addr, 1 << 20),
+        upper_only: true,
+        run: |_, addr, _| huge_message(addr, 1 << 20),
     },
     Attack {
         name: "50 idle clients",
-        run: |target, addr| idle_clients(addr, 50, target.serves),
+        upper_only: false,
+        run: |target, addr, binaries| {
+            idle_clients(addr, 50, target.serves, &|| {
+                target.normal_client(addr, binaries)
+            })
+        },
     },
     Attack {
         name: "300 connections opened and closed",
-        run: |_, addr| churn(addr, 300),
+        upper_only: false,
+        run: |_, addr, _| churn(addr, 300),
     },
 ];
 
@@ -597,20 +680,22 @@ pub fn attack(target: &Target, binaries: &Path) -> Vec<String> {
     let server = ServerProcess::start(target.command(binaries));
     let (addr, pid) = (server.addr(), server.pid());
     let mut failures = Vec::new();
-    if let Err(why) = normal_client(addr) {
+    if let Err(why) = target.normal_client(addr, binaries) {
         failures.push(format!("{}: before any attack: {why}", target.name));
         return failures;
     }
     let baseline = Stats::of(pid);
-    for attack in FAST {
-        let outcome = (attack.run)(target, addr)
-            .and_then(|()| normal_client(addr))
+    let upper = target.speaks == Speaks::Upper;
+    for attack in FAST.iter().filter(|attack| upper || !attack.upper_only) {
+        let outcome = (attack.run)(target, addr, binaries)
+            .and_then(|()| target.normal_client(addr, binaries))
             .and_then(|()| settles(pid, baseline).map(|_| ()));
         if let Err(why) = outcome {
             failures.push(format!("{}: {}: {why}", target.name, attack.name));
         }
     }
     if target.holds_connections
+        && upper
         && let Err(why) = out_of_descriptors(target, binaries)
     {
         failures.push(format!("{}: out of descriptors: {why}", target.name));
@@ -634,7 +719,7 @@ pub fn attack(target: &Target, binaries: &Path) -> Vec<String> {
 pub fn slow(target: &Target, binaries: &Path) -> Vec<String> {
     if !matches!(target.serves, Serves::All) {
         return vec![format!(
-            "{:<28} slow attacks: skipped (serves a limited number of clients at once)",
+            "{:<30} slow attacks: skipped (serves a limited number of clients at once)",
             target.name
         )];
     }
@@ -647,7 +732,7 @@ pub fn slow(target: &Target, binaries: &Path) -> Vec<String> {
     let churned = churn(addr, 10_000).and_then(|()| settles(pid, before));
     match churned {
         Ok(after) => lines.push(format!(
-            "{:<28} 10,000 connections in {:.1} s: threads {} -> {}, descriptors {} -> {}, RSS {} -> {} KiB",
+            "{:<30} 10,000 connections in {:.1} s: threads {} -> {}, descriptors {} -> {}, RSS {} -> {} KiB",
             target.name,
             started.elapsed().as_secs_f64(),
             before.threads,
@@ -659,10 +744,17 @@ pub fn slow(target: &Target, binaries: &Path) -> Vec<String> {
         )),
         Err(why) => lines.push(format!("FAIL {}: churn: {why}", target.name)),
     }
+    if target.speaks != Speaks::Upper {
+        lines.push(format!(
+            "{:<30} 1,000 x 100: skipped (speaks its own protocol; its tests load it)",
+            target.name
+        ));
+        return lines;
+    }
     let started = Instant::now();
     match load(addr, 1_000, 100) {
         Ok(0) => lines.push(format!(
-            "{:<28} 1,000 clients x 100 messages in {:.1} s: 0 lost, peak RSS {} KiB",
+            "{:<30} 1,000 clients x 100 messages in {:.1} s: 0 lost, peak RSS {} KiB",
             target.name,
             started.elapsed().as_secs_f64(),
             Stats::of(pid).rss_kib

@@ -106,7 +106,7 @@ fn hostile(slow: bool) -> ExitCode {
     for target in classroom::hostile::TARGETS {
         let failures = classroom::hostile::attack(target, &binaries);
         if failures.is_empty() {
-            println!("{:<28} fast attacks: all served", target.name);
+            println!("{:<30} fast attacks: all served", target.name);
         }
         for failure in &failures {
             println!("FAIL {failure}");
