@@ -4,7 +4,8 @@
 //! from /proc before and after. The upper-casing servers (lessons 03 to 06, the
 //! crate's `upper` example) take every attack; lesson 08, which speaks its own
 //! protocol, takes those that do not depend on it, and its own client is the normal
-//! client. (Lessons 07, UDP, and 09, files, have hostile tests of their own.)
+//! client. Lesson 07 (UDP) takes datagram attacks of its own. (Lesson 09, files,
+//! has hostile tests of its own.)
 //!
 //! The fast part runs in `cargo test --workspace` (`tests/tests/hostile.rs`); the
 //! slow part (10,000 connections opened and closed, 1,000 clients × 100 messages)
@@ -54,6 +55,9 @@ pub enum Speaks {
     /// Lesson 08's commands, in its `--protocol` (`tutorial` or `framed`): the
     /// normal client is the lesson's own client, asking `echo`.
     Commands(&'static str),
+    /// Lesson 07's datagrams, upper-cased back: no connections, so its attacks are
+    /// datagrams of their own ([`DATAGRAM`]); the normal client is the lesson's own.
+    Datagrams,
 }
 
 /// How many clients a server serves at once: what an idle client costs the others.
@@ -191,6 +195,16 @@ pub const TARGETS: &[Target] = &[
         serves: Serves::All,
         holds_connections: true,
         speaks: Speaks::Commands("framed"),
+    },
+    Target {
+        name: "lesson-07",
+        package: "lesson-07",
+        binary: "lesson-07",
+        example: false,
+        args: &[],
+        serves: Serves::All,
+        holds_connections: false,
+        speaks: Speaks::Datagrams,
     },
 ];
 
@@ -406,6 +420,23 @@ impl Target {
     pub fn normal_client(&self, addr: SocketAddr, binaries: &Path) -> Result<(), String> {
         match self.speaks {
             Speaks::Upper => normal_client(addr),
+            Speaks::Datagrams => {
+                // UDP drops what a full buffer cannot hold, and a flood fills it: a
+                // datagram client tries again, as lesson 07's client tells its user
+                // to. Five tries of its 2 s.
+                let mut last = None;
+                for _ in 0..5 {
+                    let mut client = Command::new(binaries.join("lesson-07-client"));
+                    client.args(["--port", &addr.port().to_string(), "-m", "still here"]);
+                    let output = crate::run_with_timeout(client, "");
+                    let said = String::from_utf8_lossy(&output.stdout);
+                    if output.status.success() && said.contains("STILL HERE") {
+                        return Ok(());
+                    }
+                    last = Some(output);
+                }
+                Err(format!("normal client, five tries: {last:?}"))
+            }
             Speaks::Commands(protocol) => {
                 let mut client = Command::new(binaries.join("lesson-08-client"));
                 client.args(["--port", &addr.port().to_string(), "--protocol", protocol]);
@@ -673,6 +704,73 @@ pub const FAST: &[Attack] = &[
     },
 ];
 
+/// A UDP socket of the suite's, its answers awaited at most [`TIMEOUT`].
+fn udp_client() -> Result<std::net::UdpSocket, String> {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+    socket
+        .set_read_timeout(Some(TIMEOUT))
+        .map_err(|e| format!("timeout: {e}"))?;
+    Ok(socket)
+}
+
+/// Sends one datagram, and expects it back upper-cased.
+fn datagram_round_trip(addr: SocketAddr, datagram: &[u8]) -> Result<(), String> {
+    let socket = udp_client()?;
+    socket
+        .send_to(datagram, addr)
+        .map_err(|e| format!("send: {e}"))?;
+    let mut reply = vec![0; 65_536];
+    let (received, _) = socket
+        .recv_from(&mut reply)
+        .map_err(|e| format!("no answer to {} bytes: {e}", datagram.len()))?;
+    if reply[..received] == datagram.to_ascii_uppercase() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} bytes sent, {received} different bytes back",
+            datagram.len()
+        ))
+    }
+}
+
+/// A flood: `count` datagrams sent at once, their answers never read.
+fn datagram_flood(addr: SocketAddr, count: usize) -> Result<(), String> {
+    let socket = udp_client()?;
+    for n in 0..count {
+        // A full socket buffer drops datagrams: that is UDP, not a failure.
+        let _ = socket.send_to(format!("flood {n}").as_bytes(), addr);
+    }
+    Ok(())
+}
+
+/// The datagram server's attacks (lesson 07): an empty datagram, the largest one
+/// UDP carries, bytes that are not UTF-8, and a flood whose answers nobody reads.
+pub const DATAGRAM: &[Attack] = &[
+    Attack {
+        name: "an empty datagram",
+        upper_only: false,
+        run: |_, addr, _| datagram_round_trip(addr, b""),
+    },
+    Attack {
+        name: "a 65,507-byte datagram",
+        upper_only: false,
+        run: |_, addr, _| {
+            let datagram: Vec<u8> = (0..65_507).map(|n| b"abcdefghij"[n % 10]).collect();
+            datagram_round_trip(addr, &datagram)
+        },
+    },
+    Attack {
+        name: "invalid UTF-8 in a datagram",
+        upper_only: false,
+        run: |_, addr, _| datagram_round_trip(addr, b"caf\xe9 \xff\xfe ok"),
+    },
+    Attack {
+        name: "10,000 datagrams, answers unread",
+        upper_only: false,
+        run: |_, addr, _| datagram_flood(addr, 10_000),
+    },
+];
+
 /// Runs the fast attacks against `target`: after each one a normal client must be
 /// served, and the server must give back its threads and descriptors. Returns a
 /// line per failure.
@@ -686,7 +784,12 @@ pub fn attack(target: &Target, binaries: &Path) -> Vec<String> {
     }
     let baseline = Stats::of(pid);
     let upper = target.speaks == Speaks::Upper;
-    for attack in FAST.iter().filter(|attack| upper || !attack.upper_only) {
+    let attacks = if target.speaks == Speaks::Datagrams {
+        DATAGRAM
+    } else {
+        FAST
+    };
+    for attack in attacks.iter().filter(|attack| upper || !attack.upper_only) {
         let outcome = (attack.run)(target, addr, binaries)
             .and_then(|()| target.normal_client(addr, binaries))
             .and_then(|()| settles(pid, baseline).map(|_| ()));
@@ -717,6 +820,12 @@ pub fn attack(target: &Target, binaries: &Path) -> Vec<String> {
 /// messages (nothing may be lost). Returns a line of figures each (`FAIL ...` on
 /// failure). Servers with a documented limit on clients are not loaded past it.
 pub fn slow(target: &Target, binaries: &Path) -> Vec<String> {
+    if target.speaks == Speaks::Datagrams {
+        return vec![format!(
+            "{:<30} slow attacks: none (no connections to churn; its tests load it)",
+            target.name
+        )];
+    }
     if !matches!(target.serves, Serves::All) {
         return vec![format!(
             "{:<30} slow attacks: skipped (serves a limited number of clients at once)",
