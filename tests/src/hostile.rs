@@ -4,8 +4,8 @@
 //! from /proc before and after. The upper-casing servers (lessons 03 to 06, the
 //! crate's `upper` example) take every attack; lesson 08, which speaks its own
 //! protocol, takes those that do not depend on it, and its own client is the normal
-//! client. Lesson 07 (UDP) takes datagram attacks of its own. (Lesson 09, files,
-//! has hostile tests of its own.)
+//! client; so does lesson 09, whose normal client gets a file. Lesson 07 (UDP) takes
+//! datagram attacks of its own.
 //!
 //! The fast part runs in `cargo test --workspace` (`tests/tests/hostile.rs`); the
 //! slow part (10,000 connections opened and closed, 1,000 clients × 100 messages)
@@ -55,6 +55,9 @@ pub enum Speaks {
     /// Lesson 08's commands, in its `--protocol` (`tutorial` or `framed`): the
     /// normal client is the lesson's own client, asking `echo`.
     Commands(&'static str),
+    /// Lesson 09's files: the normal client is the lesson's own, getting a file
+    /// the suite put in the server's `download/`.
+    Files,
     /// Lesson 07's datagrams, upper-cased back: no connections, so its attacks are
     /// datagrams of their own ([`DATAGRAM`]); the normal client is the lesson's own.
     Datagrams,
@@ -195,6 +198,16 @@ pub const TARGETS: &[Target] = &[
         serves: Serves::All,
         holds_connections: true,
         speaks: Speaks::Commands("framed"),
+    },
+    Target {
+        name: "lesson-09",
+        package: "lesson-09",
+        binary: "lesson-09",
+        example: false,
+        args: &[],
+        serves: Serves::All,
+        holds_connections: true,
+        speaks: Speaks::Files,
     },
     Target {
         name: "lesson-07",
@@ -371,8 +384,26 @@ impl Target {
         };
         let mut command = Command::new(path);
         command.args(["--port", "0"]).args(self.args);
+        if self.speaks == Speaks::Files {
+            command.arg("--root").arg(files_root());
+        }
         command
     }
+}
+
+/// The file served to lesson 09's normal client, and what it holds.
+const SERVED_FILE: (&str, &str) = ("hello.txt", "hello from the hostile suite\n");
+
+/// Lesson 09's `--root` for the suite: a fresh directory of this process's, with
+/// the file its normal client gets.
+fn files_root() -> PathBuf {
+    let root = std::env::temp_dir().join(format!("classroom-hostile-{}", std::process::id()));
+    let download = root.join("download");
+    // Best effort: a failure shows as the normal client's failure, with its reason.
+    let _ = std::fs::create_dir_all(&download);
+    let _ = std::fs::create_dir_all(root.join("upload"));
+    let _ = std::fs::write(download.join(SERVED_FILE.0), SERVED_FILE.1);
+    root
 }
 
 /// What /proc says of a process: its threads, open descriptors and resident memory.
@@ -420,6 +451,24 @@ impl Target {
     pub fn normal_client(&self, addr: SocketAddr, binaries: &Path) -> Result<(), String> {
         match self.speaks {
             Speaks::Upper => normal_client(addr),
+            Speaks::Files => {
+                let saved_in = files_root().join("got");
+                let _ = std::fs::remove_dir_all(&saved_in);
+                let _ = std::fs::create_dir_all(&saved_in);
+                let mut client = Command::new(binaries.join("lesson-09-client"));
+                client.args(["--port", &addr.port().to_string()]);
+                client
+                    .arg("--dir")
+                    .arg(&saved_in)
+                    .args(["get", SERVED_FILE.0]);
+                let output = crate::run_with_timeout(client, "");
+                let got = std::fs::read_to_string(saved_in.join(SERVED_FILE.0));
+                if output.status.success() && got.as_deref().is_ok_and(|got| got == SERVED_FILE.1) {
+                    Ok(())
+                } else {
+                    Err(format!("normal client: {output:?}, saved {got:?}"))
+                }
+            }
             Speaks::Datagrams => {
                 // UDP drops what a full buffer cannot hold, and a flood fills it: a
                 // datagram client tries again, as lesson 07's client tells its user
@@ -802,6 +851,9 @@ pub fn attack(target: &Target, binaries: &Path) -> Vec<String> {
         && let Err(why) = out_of_descriptors(target, binaries)
     {
         failures.push(format!("{}: out of descriptors: {why}", target.name));
+    }
+    if target.speaks == Speaks::Files {
+        let _ = std::fs::remove_dir_all(files_root());
     }
     let after = Stats::of(pid);
     // Threads come and go; memory a thread-per-client server touched stays mapped
