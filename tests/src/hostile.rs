@@ -888,6 +888,14 @@ pub fn slow(target: &Target, binaries: &Path) -> Vec<String> {
     let server = ServerProcess::start(target.command(binaries));
     let (addr, pid) = (server.addr(), server.pid());
     let mut lines = Vec::new();
+    // The baseline once the server is in its loop (a server makes its selector after
+    // it says `listening on`): after a normal client.
+    if let Err(why) = target.normal_client(addr, binaries) {
+        return vec![format!(
+            "FAIL {}: before the slow attacks: {why}",
+            target.name
+        )];
+    }
     let before = Stats::of(pid);
     let started = Instant::now();
     let churned = churn(addr, 10_000).and_then(|()| settles(pid, before));

@@ -68,6 +68,9 @@ enum Command {
         /// Run the slow attacks too.
         #[arg(long)]
         slow: bool,
+        /// Attack only the servers whose name contains this, say `lesson-08`.
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Build the book (HTML) and print where it is. Open that file in a browser.
     Book {
@@ -89,12 +92,12 @@ fn main() -> ExitCode {
         Command::Watch { id } => runner.watch(id.as_deref()),
         Command::Verify => runner.verify(),
         Command::Book { out } => build_book(out),
-        Command::Hostile { slow } => hostile(slow),
+        Command::Hostile { slow, only } => hostile(slow, only.as_deref()),
     }
 }
 
-/// `hostile [--slow]`: the suite, a line per target and attack.
-fn hostile(slow: bool) -> ExitCode {
+/// `hostile [--slow] [--only NAME]`: the suite, a line per target and attack.
+fn hostile(slow: bool, only: Option<&str>) -> ExitCode {
     let binaries = match classroom::hostile::build(&classroom::workspace_root()) {
         Ok(binaries) => binaries,
         Err(error) => {
@@ -103,7 +106,10 @@ fn hostile(slow: bool) -> ExitCode {
         }
     };
     let mut failed = false;
-    for target in classroom::hostile::TARGETS {
+    let chosen = classroom::hostile::TARGETS
+        .iter()
+        .filter(|target| only.is_none_or(|only| target.name.contains(only)));
+    for target in chosen {
         let failures = classroom::hostile::attack(target, &binaries);
         if failures.is_empty() {
             println!("{:<30} fast attacks: all served", target.name);
