@@ -16,6 +16,7 @@ use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use classroom::process::memory;
 use classroom::{ServerProcess, TIMEOUT};
 use common::{connect, example};
 
@@ -25,18 +26,6 @@ const SENT: usize = 16 * 1024 * 1024;
 /// How much the server may grow meanwhile. Gathered whole, the line was 16 MiB (and
 /// its upper-cased copy 16 more).
 const MAX_GROWTH: u64 = 8 * 1024 * 1024;
-
-/// A field of /proc/PID/status in bytes: `VmRSS` (resident now) or `VmHWM` (the peak
-/// so far), which the kernel writes in kB.
-fn memory(pid: u32, field: &str) -> u64 {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find_map(|line| line.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
-    let kb: u64 = line.trim().trim_end_matches(" kB").parse().unwrap();
-    kb * 1024
-}
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)

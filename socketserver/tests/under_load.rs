@@ -6,13 +6,13 @@
 
 mod common;
 
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use classroom::process::{cpu_ticks, limit_descriptors, line_within};
 use classroom::{ServerProcess, TIMEOUT};
 use common::{UpperLines, connect, example, serve};
 use socketserver::{
@@ -37,31 +37,6 @@ fn a_burst_of_clients_all_connect_before_the_server_accepts_any() {
     assert_eq!(clients.len(), 100);
 }
 
-/// CPU time (user + system, in clock ticks) the process has used so far.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    // After the command name: state is field 0, utime field 11, stime field 12.
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-/// Whether a reply line has arrived on this client within `wait`.
-fn answered_within(client: &mut BufReader<TcpStream>, wait: Duration) -> Option<String> {
-    client.get_ref().set_read_timeout(Some(wait)).unwrap();
-    let mut line = String::new();
-    match client.read_line(&mut line) {
-        Ok(n) if n > 0 => Some(line.trim_end().to_string()),
-        Ok(_) => None,
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
-        Err(e) => panic!("reading a reply: {e}"),
-    }
-}
-
 /// Out of file descriptors, `accept()` fails with EMFILE while the listening socket
 /// stays ready; a loop that retries at once spins at 100 % CPU (measured with
 /// `prlimit --nofile=64` and 100 clients). CPython's loop ignores the error and
@@ -71,19 +46,7 @@ fn answered_within(client: &mut BufReader<TcpStream>, wait: Duration) -> Option<
 #[test]
 fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
     let mut command = example("upper");
-    // SAFETY: setrlimit is async-signal-safe; the closure allocates nothing.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 64,
-                rlim_max: 64,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    limit_descriptors(&mut command, 64);
     let server = ServerProcess::start(command);
     let mut clients: Vec<BufReader<TcpStream>> = (0..100)
         .map(|n| {
@@ -100,7 +63,7 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
     let mut served = Vec::new();
     let mut waiting = Vec::new();
     for (n, client) in clients.iter_mut().enumerate() {
-        match answered_within(client, Duration::from_millis(50)) {
+        match line_within(client, Duration::from_millis(50)) {
             Some(reply) => {
                 assert_eq!(reply, format!("CLIENT {n}"));
                 served.push(n);
@@ -129,7 +92,7 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
     let stream = clients[first].get_mut();
     stream.write_all(b"still there\n").unwrap();
     assert_eq!(
-        answered_within(&mut clients[first], TIMEOUT).as_deref(),
+        line_within(&mut clients[first], TIMEOUT).as_deref(),
         Some("STILL THERE")
     );
 
@@ -142,7 +105,7 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
     }
     let mut answered_later = 0;
     for &n in waiting.iter().take(10) {
-        if answered_within(&mut clients[n], TIMEOUT).as_deref() == Some(&format!("CLIENT {n}")) {
+        if line_within(&mut clients[n], TIMEOUT).as_deref() == Some(&format!("CLIENT {n}")) {
             answered_later += 1;
         }
     }

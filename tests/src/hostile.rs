@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::process::{cpu_ticks, limit_descriptors};
 use crate::{ServerProcess, TIMEOUT};
 
 /// A server of the course that speaks the upper-casing protocol: a line (or any
@@ -221,50 +222,13 @@ pub const TARGETS: &[Target] = &[
     },
 ];
 
-/// How the suite lowers a server's descriptor limit: set in the child, before it
-/// runs the server, so the server starts with it.
-fn with_descriptor_limit(command: &mut Command, limit: u64) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: setrlimit is async-signal-safe, and the closure allocates nothing.
-    unsafe {
-        command.pre_exec(move || {
-            let limit = libc::rlimit {
-                rlim_cur: limit,
-                rlim_max: limit,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-}
-
-/// CPU time (user and system, in clock ticks) the process has used so far.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    // After the command's name: the state is field 0, utime 11, stime 12.
-    let field = |n: usize| {
-        fields
-            .get(n)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    field(11) + field(12)
-}
-
 /// Out of file descriptors: the server started with 64, and 100 clients each say a
 /// line. It must not spin on the failing `accept` (under a quarter of a core over an
 /// idle second), must say so without flooding its log, must keep serving the clients
 /// it has, and must serve the waiting ones once some leave.
 pub fn out_of_descriptors(target: &Target, binaries: &Path) -> Result<(), String> {
     let mut command = target.command(binaries);
-    with_descriptor_limit(&mut command, 64);
+    limit_descriptors(&mut command, 64);
     let server = ServerProcess::start(command);
     let (addr, pid) = (server.addr(), server.pid());
     let mut clients = Vec::new();

@@ -14,6 +14,8 @@
 //!   registry, and the student's runner that checks them with this same harness.
 //! - [`hostile`] (with the `runner` feature) is the hostile suite: every stream
 //!   server attacked, and a normal client served after each attack.
+//! - [`process`] reads a server's CPU time and memory from /proc, and starts one
+//!   with few file descriptors.
 //! - [`python3`] finds CPython for the interop tests, and fails clearly when it is
 //!   missing: python3 is a stated test requirement, not a silent skip.
 //!
@@ -27,6 +29,7 @@ mod client;
 pub mod exercises;
 #[cfg(feature = "runner")]
 pub mod hostile;
+pub mod process;
 mod python;
 mod server;
 mod show;

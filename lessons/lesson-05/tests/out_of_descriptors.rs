@@ -16,13 +16,13 @@
 // Test code: a panic (from unwrap) is how a test reports failure, helpers included.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{self, BufRead, BufReader, ErrorKind, Write};
+use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
+use classroom::process::{cpu_ticks, limit_descriptors, line_within};
 use classroom::{ServerProcess, TIMEOUT};
 
 /// The descriptors the server may have: a handful for itself (standard streams, the
@@ -35,20 +35,7 @@ const CLIENTS: usize = 100;
 fn start_server_with_few_descriptors() -> ServerProcess {
     let mut server = Command::new(env!("CARGO_BIN_EXE_lesson-05"));
     server.args(["--port", "0"]);
-    // SAFETY: runs in the child between fork and exec, where only async-signal-safe
-    // calls are allowed: setrlimit is one, and the closure allocates nothing.
-    unsafe {
-        server.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: DESCRIPTORS,
-                rlim_max: DESCRIPTORS,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    limit_descriptors(&mut server, DESCRIPTORS);
     ServerProcess::start(server)
 }
 
@@ -76,7 +63,7 @@ fn more_clients_than_descriptors(server: &ServerProcess) -> Crowd {
     let mut served = Vec::new();
     let mut waiting = Vec::new();
     for (n, client) in clients.iter_mut().enumerate() {
-        match answered_within(client, Duration::from_millis(50)) {
+        match line_within(client, Duration::from_millis(50)) {
             Some(reply) => {
                 assert_eq!(reply, format!("CLIENT {n}"), "client {n}'s reply");
                 served.push(n);
@@ -94,33 +81,6 @@ fn more_clients_than_descriptors(server: &ServerProcess) -> Crowd {
         served,
         waiting,
     }
-}
-
-/// The reply line that arrived on this client within `wait`, if one did.
-fn answered_within(client: &mut BufReader<TcpStream>, wait: Duration) -> Option<String> {
-    client.get_ref().set_read_timeout(Some(wait)).unwrap();
-    let mut line = String::new();
-    match client.read_line(&mut line) {
-        Ok(n) if n > 0 => Some(line.trim_end().to_string()),
-        Ok(_) => None,
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
-        Err(e) => panic!("reading a reply: {e}"),
-    }
-}
-
-/// CPU time (user + system, in clock ticks) the process has used so far: fields 14
-/// and 15 of /proc/PID/stat.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // The command name (field 2) is in parentheses and may contain spaces: count
-    // from after it, where the state (field 3) is field 0.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
 /// How many lines of the server's output (stdout and stderr) say it is pausing.
@@ -166,7 +126,7 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
         .write_all(b"still there\n")
         .unwrap();
     assert_eq!(
-        answered_within(&mut clients[first], TIMEOUT).as_deref(),
+        line_within(&mut clients[first], TIMEOUT).as_deref(),
         Some("STILL THERE"),
         "a served client got no answer while the server was out of descriptors"
     );
@@ -181,7 +141,7 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
         .take(10)
         .copied()
         .filter(|&n| {
-            answered_within(&mut clients[n], TIMEOUT).as_deref() == Some(&format!("CLIENT {n}"))
+            line_within(&mut clients[n], TIMEOUT).as_deref() == Some(&format!("CLIENT {n}"))
         })
         .collect();
     assert_eq!(

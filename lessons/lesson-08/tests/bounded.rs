@@ -10,6 +10,7 @@ use std::io::Read;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use classroom::process::memory;
 use classroom::{ServerProcess, TIMEOUT, Transcript};
 use common::{Framed, start_server, text};
 use lesson_08::{MAX_BIG, big_body};
@@ -21,18 +22,6 @@ const CLIENTS: usize = 16;
 /// each, and then some (a thread's stack and heap). Each body held whole, 8 MiB and
 /// once framed another 8, was 256 MiB in all; chunks measured 1 MiB.
 const MAX_GROWTH: u64 = CLIENTS as u64 * 1024 * 1024;
-
-/// A field of /proc/PID/status in bytes: `VmRSS` (resident now) or `VmHWM` (the peak
-/// so far), which the kernel writes in kB.
-fn memory(pid: u32, field: &str) -> u64 {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find_map(|line| line.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
-    let kb: u64 = line.trim().trim_end_matches(" kB").parse().unwrap();
-    kb * 1024
-}
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)

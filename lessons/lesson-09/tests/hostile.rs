@@ -256,23 +256,8 @@ fn a_server_killed_mid_upload_leaves_nothing_after_a_restart() {
 #[cfg(target_os = "linux")]
 mod out_of_descriptors {
     use super::*;
-    use std::io;
+    use classroom::process::{cpu_ticks, limit_descriptors};
     use std::net::Shutdown;
-    use std::os::unix::process::CommandExt;
-
-    /// CPU time (user + system, in clock ticks) the process has used so far: fields 14
-    /// and 15 of /proc/PID/stat.
-    fn cpu_ticks(pid: u32) -> u64 {
-        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .unwrap()
-            .1
-            .split_whitespace()
-            .collect();
-        // After the command name: state is field 0, utime field 11, stime field 12.
-        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-    }
 
     /// With 64 file descriptors and 100 clients, `accept` fails with EMFILE while the
     /// listening socket stays ready: a loop that retries at once spins at 100 % CPU and
@@ -283,20 +268,7 @@ mod out_of_descriptors {
         let root = served_root("descriptors");
         let mut command = Command::new(env!("CARGO_BIN_EXE_lesson-09"));
         command.args(["--port", "0", "--root"]).arg(root.path());
-        // SAFETY: between fork and exec only async-signal-safe calls are allowed;
-        // setrlimit is one, and the closure allocates nothing.
-        unsafe {
-            command.pre_exec(|| {
-                let limit = libc::rlimit {
-                    rlim_cur: 64,
-                    rlim_max: 64,
-                };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        limit_descriptors(&mut command, 64);
         let server = ServerProcess::start(command);
         let mut clients: Vec<TcpStream> = (0..100).map(|_| connect(&server)).collect();
         server.wait_for_line("accept failed");
