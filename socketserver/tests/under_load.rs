@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use classroom::process::{cpu_ticks, limit_descriptors, line_within};
+use classroom::process::{TICKS_PER_SECOND, cpu_ticks_during, limit_descriptors, line_within};
 use classroom::{ServerProcess, TIMEOUT};
 use common::{UpperLines, connect, example, serve};
 use socketserver::{
@@ -78,13 +78,10 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
 
     // Out of descriptors, the server must idle, not spin: measure its CPU use while
     // nothing changes. A spinning loop uses all of the second.
-    let ticks_per_second = 100; // Linux's USER_HZ
-    let before = cpu_ticks(server.pid());
-    thread::sleep(Duration::from_secs(1));
-    let used = cpu_ticks(server.pid()) - before;
+    let used = cpu_ticks_during(server.pid(), Duration::from_secs(1));
     assert!(
-        used < ticks_per_second / 4,
-        "the server used {used} of {ticks_per_second} ticks in one idle second: it spins"
+        used < TICKS_PER_SECOND / 4,
+        "the server used {used} of {TICKS_PER_SECOND} ticks in one idle second: it spins"
     );
 
     // The open connections are still served.

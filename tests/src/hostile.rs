@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::process::{cpu_ticks, limit_descriptors};
+use crate::process::{TICKS_PER_SECOND, cpu_ticks_during, limit_descriptors};
 use crate::{ServerProcess, TIMEOUT};
 
 /// A server of the course that speaks the upper-casing protocol: a line (or any
@@ -269,12 +269,10 @@ pub fn out_of_descriptors(target: &Target, binaries: &Path) -> Result<(), String
             served.len()
         ));
     }
-    let before = cpu_ticks(pid);
-    std::thread::sleep(Duration::from_secs(1));
-    let used = cpu_ticks(pid) - before;
-    if used >= 25 {
+    let used = cpu_ticks_during(pid, Duration::from_secs(1));
+    if used >= TICKS_PER_SECOND / 4 {
         return Err(format!(
-            "used {used} of 100 ticks in an idle second: it spins"
+            "used {used} of {TICKS_PER_SECOND} ticks in an idle second: it spins"
         ));
     }
     // Some served clients leave: as many waiting ones are served (a pool's workers

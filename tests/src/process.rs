@@ -23,6 +23,17 @@ pub fn cpu_ticks(pid: u32) -> u64 {
     field(11).unwrap_or(0) + field(12).unwrap_or(0)
 }
 
+/// Linux's clock ticks a second (`USER_HZ`), the unit of [`cpu_ticks`].
+pub const TICKS_PER_SECOND: u64 = 100;
+
+/// The CPU ticks the process uses over the next `wait`: a server that should idle
+/// and spins instead uses about [`TICKS_PER_SECOND`] a second.
+pub fn cpu_ticks_during(pid: u32, wait: Duration) -> u64 {
+    let before = cpu_ticks(pid);
+    std::thread::sleep(wait);
+    cpu_ticks(pid).saturating_sub(before)
+}
+
 /// A memory field of /proc/PID/status, in bytes: `VmRSS` (resident now) or `VmHWM`
 /// (the peak so far), which the kernel writes in kB. Zero where there is none.
 pub fn memory(pid: u32, field: &str) -> u64 {

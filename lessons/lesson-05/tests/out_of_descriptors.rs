@@ -19,10 +19,9 @@
 use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::Command;
-use std::thread;
 use std::time::Duration;
 
-use classroom::process::{cpu_ticks, limit_descriptors, line_within};
+use classroom::process::{TICKS_PER_SECOND, cpu_ticks_during, limit_descriptors, line_within};
 use classroom::{ServerProcess, TIMEOUT};
 
 /// The descriptors the server may have: a handful for itself (standard streams, the
@@ -105,13 +104,10 @@ fn out_of_descriptors_the_server_pauses_instead_of_spinning_and_recovers() {
     // Out of descriptors, with clients waiting, the server must idle, not spin:
     // measure its CPU over one second in which nothing changes. A spinning loop uses
     // a whole core (USER_HZ is 100 ticks a second on Linux).
-    let ticks_per_second = 100;
-    let before = cpu_ticks(server.pid());
-    thread::sleep(Duration::from_secs(1));
-    let used = cpu_ticks(server.pid()) - before;
+    let used = cpu_ticks_during(server.pid(), Duration::from_secs(1));
     assert!(
-        used < ticks_per_second / 4,
-        "the server used {used} of {ticks_per_second} ticks in one idle second: it spins"
+        used < TICKS_PER_SECOND / 4,
+        "the server used {used} of {TICKS_PER_SECOND} ticks in one idle second: it spins"
     );
     let pauses = pausing_lines(&server);
     assert!(

@@ -256,7 +256,7 @@ fn a_server_killed_mid_upload_leaves_nothing_after_a_restart() {
 #[cfg(target_os = "linux")]
 mod out_of_descriptors {
     use super::*;
-    use classroom::process::{cpu_ticks, limit_descriptors};
+    use classroom::process::{TICKS_PER_SECOND, cpu_ticks_during, limit_descriptors};
     use std::net::Shutdown;
 
     /// With 64 file descriptors and 100 clients, `accept` fails with EMFILE while the
@@ -288,10 +288,7 @@ mod out_of_descriptors {
 
         // Out of descriptors, the server must idle, not spin: measure its CPU use while
         // nothing changes. A spinning loop uses all of the second.
-        let ticks_per_second = 100; // Linux's USER_HZ
-        let before = cpu_ticks(server.pid());
-        thread::sleep(Duration::from_secs(1));
-        let used = cpu_ticks(server.pid()) - before;
+        let used = cpu_ticks_during(server.pid(), Duration::from_secs(1));
         let about = |server: &ServerProcess| {
             let lines = server.stdout();
             let about: Vec<String> = lines
@@ -304,8 +301,8 @@ mod out_of_descriptors {
             (count, about)
         };
         assert!(
-            used < ticks_per_second / 4,
-            "the server used {used} of {ticks_per_second} ticks in one idle second: it spins \
+            used < TICKS_PER_SECOND / 4,
+            "the server used {used} of {TICKS_PER_SECOND} ticks in one idle second: it spins \
          (and logged {:?})",
             about(&server)
         );
