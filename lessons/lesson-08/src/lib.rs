@@ -88,6 +88,11 @@ pub const CHUNK: usize = 64 * 1024;
 
 /// The longest reply body the client accepts: room for `big` at its largest.
 pub const MAX_REPLY: usize = 16 * 1024 * 1024;
+
+/// How long a write may wait for a client to take any of its reply. A client who asks
+/// for `big 8388608` and reads nothing holds no more than a chunk of memory, but it
+/// would hold its thread for ever: after this long, the server hangs up on it.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 // ANCHOR_END: limits
 
 // ANCHOR: commands
@@ -358,14 +363,32 @@ impl<W: Wire> RequestHandler for Commands<W> {
     fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         let peer = this.client_address;
         println!("connected: {peer}");
-        if let Err(error) = converse(W::PROTOCOL, &mut this.rfile, &mut this.wfile, peer) {
-            println!("{peer} error: {error}");
+        // Python's `timeout` class attribute (the crate's `TIMEOUT`) would bound reads
+        // too, and hang up on a student who thinks for a minute between two commands:
+        // only writes are bounded.
+        this.connection.set_write_timeout(Some(WRITE_TIMEOUT))?;
+        match converse(W::PROTOCOL, &mut this.rfile, &mut this.wfile, peer) {
+            Ok(()) => {}
+            Err(error) if timed_out(&error) => println!(
+                "{peer} took none of its reply for {} s: hung up",
+                WRITE_TIMEOUT.as_secs()
+            ),
+            Err(error) => println!("{peer} error: {error}"),
         }
         println!("{peer} closed");
         Ok(())
     }
 }
 // ANCHOR_END: handler
+
+/// Whether a write failed for its timeout: `WouldBlock` on Unix, `TimedOut` on
+/// Windows, as `set_write_timeout` documents.
+fn timed_out(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
 
 // ANCHOR: converse
 /// The communication loop: read a request, run it, write the reply, until the client

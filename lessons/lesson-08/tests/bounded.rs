@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use classroom::process::memory;
 use classroom::{ServerProcess, TIMEOUT, Transcript};
 use common::{Framed, start_server, text};
-use lesson_08::{MAX_BIG, big_body};
+use lesson_08::{MAX_BIG, WRITE_TIMEOUT, big_body};
 
 /// Clients asking for the largest `big` at once.
 const CLIENTS: usize = 16;
@@ -22,6 +22,11 @@ const CLIENTS: usize = 16;
 /// each, and then some (a thread's stack and heap). Each body held whole, 8 MiB and
 /// once framed another 8, was 256 MiB in all; chunks measured 1 MiB.
 const MAX_GROWTH: u64 = CLIENTS as u64 * 1024 * 1024;
+
+/// The server's threads, from /proc: its main thread, and one per client it serves.
+fn threads(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/task")).unwrap().count()
+}
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
@@ -157,4 +162,40 @@ fn sixteen_clients_who_ask_for_the_largest_big_and_never_read_cost_little_memory
             mib(memory(server.pid(), "VmHWM"))
         );
     }
+}
+
+#[test]
+fn a_client_who_never_reads_its_reply_is_let_go_after_the_write_timeout() {
+    let server = start_server("tutorial");
+    let transcript = Transcript::new(&server);
+    let mut idle = Framed::connect_as(&transcript, "idle", server.addr());
+    send(&mut idle, "tutorial", "echo here");
+    assert_eq!(text(&idle.recv_frame()), "here");
+    let with_one_client = threads(server.pid());
+
+    // Asks for the largest body and never reads a byte of it: the server's thread for
+    // it blocks in a write as soon as the socket buffers are full.
+    let mut stuck = Framed::connect_as(&transcript, "stuck", server.addr());
+    send(&mut stuck, "tutorial", &format!("big {MAX_BIG}"));
+    let port = stuck.client.local_addr().port();
+    wait_until_the_sockets_are_full(&server, &[port]);
+    assert_eq!(threads(server.pid()), with_one_client + 1);
+
+    // WRITE_TIMEOUT later the write fails, the thread ends, the server says why.
+    let deadline = Instant::now() + WRITE_TIMEOUT + TIMEOUT;
+    while threads(server.pid()) > with_one_client {
+        if Instant::now() > deadline {
+            server.fail(&format!(
+                "the thread of a client who reads nothing is still there {:?} after its \
+                 request: a client can hold a thread for ever",
+                WRITE_TIMEOUT + TIMEOUT
+            ));
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    server.wait_for_line("took none of its reply");
+
+    // The client who reads is still served, on the same connection as before.
+    send(&mut idle, "tutorial", "echo still here");
+    assert_eq!(text(&idle.recv_frame()), "still here");
 }
