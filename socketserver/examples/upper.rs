@@ -4,7 +4,8 @@
 //!     cargo run -p socketserver --example upper -- [--port PORT] [--serial]
 //!
 //! Prints `listening on HOST:PORT` first, like every lesson server; Ctrl-C stops it
-//! cleanly (`serve_forever` returns, `server_close` waits for request threads).
+//! cleanly (`serve_forever` returns, `server_close` waits for request threads, half a
+//! second at most: then it shuts their connections down).
 //!
 //! Unlike Python's `rfile.readline()`, a line is read [`MAX_LINE`] bytes at most: a
 //! longer one is answered in pieces, so a client that never sends a newline cannot
@@ -13,6 +14,7 @@
 use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use socketserver::prelude::*;
 
@@ -47,6 +49,10 @@ impl RequestHandler for Upper {
 
 fn serve<S: BaseServer>(server: Arc<S>) -> io::Result<()> {
     socketserver::shutdown_on_ctrl_c(&server)?;
+    // Python's server_close waits for every request thread, so one idle client keeps
+    // a Ctrl-C'd server running for ever. Half a second, then their connections are
+    // shut down, and each thread's next read sees the end.
+    server.set_shutdown_deadline(Some(Duration::from_millis(500)));
     println!("listening on {:?}", server.server_address());
     server.serve_forever()?;
     println!("shutting down");

@@ -12,9 +12,14 @@
 //! runs with `cargo run -p classroom -- hostile --slow` and prints its figures.
 //! Everything stays on 127.0.0.1, bounded in count and time.
 //!
+//! After the attacks, a fresh server of each target gets Ctrl-C (SIGINT) with clients
+//! connected, idle and half-way through a message: it must be gone within seconds,
+//! its forked children too, and without a panic.
+//!
 //! A server's documented limits are asserted as such, so that a change shows: the
 //! serial servers (lesson 03, lesson 06 `--mode serial`) serve one client at a time,
-//! so a client behind an idle one waits.
+//! so a client behind an idle one waits; lesson 08's tutorial protocol takes one read
+//! as one command.
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -298,6 +303,152 @@ pub fn out_of_descriptors(target: &Target, binaries: &Path) -> Result<(), String
     Ok(())
 }
 
+/// How long a server may take to stop after Ctrl-C, clients connected or not. The
+/// servers that catch it give connected clients half a second (lessons 04, 06 to 09).
+const CTRL_C_GRACE: Duration = Duration::from_secs(5);
+
+/// Ctrl-C (SIGINT) while two clients sit idle and a third is half-way through a
+/// message: the server must be gone within [`CTRL_C_GRACE`], and so must any child
+/// processes it forked. A server that catches SIGINT must then exit cleanly (status
+/// 0, no panic); one that does not (lessons 01 to 03, 05) is ended by it, as the
+/// default is.
+pub fn interrupted(target: &Target, binaries: &Path) -> Result<(), String> {
+    use std::os::unix::process::ExitStatusExt;
+
+    let mut server = ServerProcess::start(target.command(binaries));
+    let (addr, pid) = (server.addr(), server.pid());
+    target.normal_client(addr, binaries)?;
+    let mut clients = Vec::new();
+    if target.speaks != Speaks::Datagrams {
+        for _ in 0..2 {
+            clients.push(connect(addr)?);
+        }
+        let half = connect(addr)?;
+        (&half)
+            .write_all(b"half a mess")
+            .map_err(|e| format!("write: {e}"))?;
+        clients.push(half);
+    }
+    // Let the server take them in (a forking server forks for each).
+    std::thread::sleep(Duration::from_millis(200));
+    let children = child_processes(pid);
+    server.interrupt();
+    let Some(status) = server.exited_within(CTRL_C_GRACE) else {
+        return Err(format!("still running {CTRL_C_GRACE:?} after SIGINT"));
+    };
+    let caught = status.signal().is_none();
+    if caught && !status.success() {
+        return Err(format!("exited with {status}: {:?}", server.stderr()));
+    }
+    if let Some(panic) = server
+        .stderr()
+        .iter()
+        .find(|line| line.contains("panicked"))
+    {
+        return Err(format!("panicked: {panic}"));
+    }
+    let deadline = Instant::now() + CTRL_C_GRACE;
+    while children.iter().any(|child| is_running(*child)) {
+        if Instant::now() > deadline {
+            return Err(format!("children {children:?} still running after SIGINT"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(clients);
+    Ok(())
+}
+
+/// The processes `pid` has forked, as /proc lists them (its threads' children).
+fn child_processes(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|children| {
+            children
+                .split_whitespace()
+                .filter_map(|child| child.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// Whether process `pid` still runs (a zombie, dead and not yet waited for, does not).
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // The state follows the command's name, which is in parentheses.
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'))
+    })
+}
+
+/// Lesson 08's documented limit, asserted so that a change shows: its tutorial
+/// protocol takes whatever one read returns as one command, so `echo hello` sent in
+/// two writes, apart, is two commands: `echo hel`, answered `hel`, and `lo`, which
+/// is no command.
+pub fn one_read_is_one_command(addr: SocketAddr) -> Result<(), String> {
+    let stream = connect(addr)?;
+    let mut replies = BufReader::new(&stream);
+    (&stream)
+        .write_all(b"echo hel")
+        .map_err(|e| format!("write: {e}"))?;
+    let first = read_frame(&mut replies)?;
+    (&stream)
+        .write_all(b"lo")
+        .map_err(|e| format!("write: {e}"))?;
+    let second = read_frame(&mut replies)?;
+    match (first, second) {
+        ((false, first), (true, second))
+            if first == "hel" && second.contains("unknown command \"lo\"") =>
+        {
+            Ok(())
+        }
+        replies => Err(format!(
+            "expected \"hel\", then an error about \"lo\"; got {replies:?}"
+        )),
+    }
+}
+
+/// One of lesson 08's framed replies, read the way its Python client reads one:
+/// four bytes of header length (little-endian), a JSON header that says
+/// `dataBodyLength` and whether it is an `error`, then the body. Short replies only.
+fn read_frame(replies: &mut BufReader<&TcpStream>) -> Result<(bool, String), String> {
+    let mut length = [0; 4];
+    replies
+        .read_exact(&mut length)
+        .map_err(|e| format!("reply: {e}"))?;
+    let length = u32::from_le_bytes(length) as usize;
+    if length > 1024 {
+        return Err(format!("a header of {length} bytes"));
+    }
+    let mut header = vec![0; length];
+    replies
+        .read_exact(&mut header)
+        .map_err(|e| format!("reply header: {e}"))?;
+    let header = String::from_utf8_lossy(&header);
+    let body_length: usize = header
+        .split("\"dataBodyLength\":")
+        .nth(1)
+        .and_then(|rest| {
+            let digits: String = rest
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .filter(|&n| n <= 64 * 1024)
+        .ok_or_else(|| format!("reply header {header:?}"))?;
+    let mut body = vec![0; body_length];
+    replies
+        .read_exact(&mut body)
+        .map_err(|e| format!("reply body: {e}"))?;
+    let is_error = header.contains("\"error\": true");
+    Ok((is_error, String::from_utf8_lossy(&body).into_owned()))
+}
+
 /// A line, if one arrives within `wait`.
 fn answer_within(
     client: &mut BufReader<TcpStream>,
@@ -488,6 +639,24 @@ pub fn reset_mid_message(addr: SocketAddr) -> Result<(), String> {
     (&stream)
         .write_all(b"half a mess")
         .map_err(|e| format!("write: {e}"))?;
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .map_err(|e| format!("linger: {e}"))?;
+    drop(stream);
+    Ok(())
+}
+
+/// Sends 256 KiB of short lines and resets the connection without reading a byte of
+/// what comes back: the server's next write meets a connection that is gone. That is
+/// `SIGPIPE`, which kills a process by default (C servers ignore it by hand; Rust's
+/// runtime ignores it for every program), so the write must fail with an error the
+/// server survives.
+pub fn gone_before_its_answer(addr: SocketAddr) -> Result<(), String> {
+    let stream = connect(addr)?;
+    let lines = "gone before the answer\n".repeat(256 * 1024 / 23);
+    // The server may reset us first, once it stops reading (lesson 09 on bad input).
+    let _ = (&stream).write_all(lines.as_bytes());
+    std::thread::sleep(Duration::from_millis(50)); // the server is writing answers
     socket2::SockRef::from(&stream)
         .set_linger(Some(Duration::ZERO))
         .map_err(|e| format!("linger: {e}"))?;
@@ -713,6 +882,11 @@ pub const FAST: &[Attack] = &[
         upper_only: false,
         run: |_, addr, _| churn(addr, 300),
     },
+    Attack {
+        name: "gone before its answer (SIGPIPE)",
+        upper_only: false,
+        run: |_, addr, _| gone_before_its_answer(addr),
+    },
 ];
 
 /// A UDP socket of the suite's, its answers awaited at most [`TIMEOUT`].
@@ -813,6 +987,17 @@ pub fn attack(target: &Target, binaries: &Path) -> Vec<String> {
         && let Err(why) = out_of_descriptors(target, binaries)
     {
         failures.push(format!("{}: out of descriptors: {why}", target.name));
+    }
+    if target.speaks == Speaks::Commands("tutorial")
+        && let Err(why) = one_read_is_one_command(addr)
+    {
+        failures.push(format!("{}: one read, one command: {why}", target.name));
+    }
+    if let Err(why) = interrupted(target, binaries) {
+        failures.push(format!(
+            "{}: Ctrl-C with clients connected: {why}",
+            target.name
+        ));
     }
     if target.speaks == Speaks::Files {
         let _ = std::fs::remove_dir_all(files_root());
