@@ -14,6 +14,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "01-greeting",
         title: "Greet the client first",
+        minutes: 10,
         hints: &[
             "The greeting goes out right after `accept`, before the `read`: the server \
              speaks first. Sending is what the server already does with its reply.",
@@ -31,6 +32,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "01-whole-line",
         title: "Read the whole line, however it arrives",
+        minutes: 10,
         hints: &[
             "TCP delivers a stream of bytes, not messages: one `read` returns whatever \
              has arrived, which may be part of a line. Keep reading until the bytes \

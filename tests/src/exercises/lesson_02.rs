@@ -9,6 +9,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "02-numbered",
         title: "Number the replies",
+        minutes: 15,
         hints: &[
             "The count has to survive from one turn of the loop to the next, so it \
              lives outside the loop: `let mut count = 0;` before `loop`, and \
@@ -26,6 +27,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "02-lines",
         title: "Answer line by line, however the lines arrive",
+        minutes: 15,
         hints: &[
             "A read may hold part of a line, or several lines. Keep what you have read \
              but not yet answered in a `Vec<u8>` that lives outside the loop, append \

@@ -9,6 +9,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "03-stats",
         title: "Count clients and messages across connections",
+        minutes: 20,
         hints: &[
             "The counts must outlive each client, so they cannot live in \
              `communication_loop`: keep them in `serve_forever`, before its `loop`, and \
@@ -28,6 +29,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "03-quit",
         title: "Stop the server from a client",
+        minutes: 15,
         hints: &[
             "`communication_loop` must tell `serve_forever` how the conversation ended: \
              return an enum, say `enum Ending { Closed, Quit }`, inside the `Ok`.",

@@ -8,6 +8,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "04-shared-counter",
         title: "Number every reply, server-wide",
+        minutes: 20,
         hints: &[
             "Every client thread must see the same count, so it cannot be a local \
              variable of one thread: make it in `serve_forever`, before the loop, and \
@@ -29,6 +30,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "04-busy-limit",
         title: "Serve at most N clients at once",
+        minutes: 20,
         hints: &[
             "The server already knows how many clients it is serving: `open_connections` \
              holds every connection that is open, and `open_connections.len()` counts \
@@ -52,6 +54,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "04-chat",
         title: "A chat room, with channels between the threads",
+        minutes: 30,
         hints: &[
             "Why not give every client thread the other clients' sockets, a \
              `Vec<TcpStream>` behind a `Mutex`? Then every thread writes to sockets it \

@@ -11,6 +11,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "05-broadcast",
         title: "Pass every message on to the other clients",
+        minutes: 30,
         hints: &[
             "Sending to another client is what the server already does with replies: \
              put the bytes in that connection's `outbox`, and the event loop sends them \
@@ -39,6 +40,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "05-idle-timeout",
         title: "Close the clients that say nothing",
+        minutes: 30,
         hints: &[
             "The selector's `wait(&mut events, timeout)` sleeps until a socket is ready \
              *or* the timeout passes (`None`: no limit), like Python's \

@@ -9,6 +9,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "06-goodbye",
         title: "Say goodbye in the handler's finish",
+        minutes: 10,
         hints: &[
             "`RequestHandler` has three methods, Python's `setup`, `handle` and \
              `finish`; `finish` has a default that does nothing. Define your own in \
@@ -30,6 +31,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "06-counter-state",
         title: "Keep counts in the server, for every handler",
+        minutes: 20,
         hints: &[
             "A handler lives for one client, so counts of all the clients cannot live in \
              it. Python keeps them on the server (`self.server.count`), and so can you: \
@@ -53,6 +55,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "06-busy-limit",
         title: "Serve at most N clients at once, with the crate's hooks",
+        minutes: 15,
         hints: &[
             "Python would write `class Limited(ThreadingMixIn, TCPServer)` and override \
              `verify_request`. Do the same as 06-counter-state's `Counting`: a struct \

@@ -13,6 +13,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "07-reverse",
         title: "Answer each datagram reversed",
+        minutes: 10,
         hints: &[
             "The reply is whatever `handle` writes to `this.wfile`; the datagram is already \
              in `data`. Characters, not bytes: `std::str::from_utf8(&data)` gives a `&str`, \
@@ -30,6 +31,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "07-per-client-count",
         title: "Number the replies, client by client",
+        minutes: 20,
         hints: &[
             "A new handler is made for every datagram, so the counts cannot live in the \
              handler: they live in the server, `Counting`, which every handler reaches as \

@@ -18,6 +18,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "08-sum",
         title: "A new built-in command: sum N...",
+        minutes: 20,
         hints: &[
             "Recognise the command before the lesson's `run_command` sees it: trim the \
              command with `trim_ascii()`, split it at its first space into a name and the \
@@ -40,6 +41,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "08-batch",
         title: "A batch of framed requests, answered in order",
+        minutes: 30,
         hints: &[
             "A request that starts with `batch ` carries framed requests after that \
              prefix: `request.strip_prefix(b\"batch \")`. Do not trim it: the frames are \

@@ -20,6 +20,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "09-resume",
         title: "Resume a download from an offset",
+        minutes: 40,
         hints: &[
             "The header's third field is already parsed: `header.size`, a `u64`, which the \
              tutorial's clients send as 0 and the lesson ignores for a `get`. Call it the \
@@ -40,6 +41,7 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "09-list",
         title: "List the files there are to get",
+        minutes: 30,
         hints: &[
             "`list|-|0` is not a header `parse_header` knows (it refuses any command but \
              `put` and `get`), so recognise it first, in `read_header`: the inbox's first \

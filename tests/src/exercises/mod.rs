@@ -76,6 +76,8 @@ pub struct Exercise {
     pub id: &'static str,
     /// What the student builds, in a few words.
     pub title: &'static str,
+    /// About how long it takes a student who has read the chapter, in minutes.
+    pub minutes: u32,
     /// Hints, from a nudge to nearly the answer; the first is shown on a failed check.
     pub hints: &'static [&'static str],
     /// Arguments for the server besides `--port 0`.
