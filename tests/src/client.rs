@@ -199,7 +199,7 @@ impl Client {
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                     let more = if got.is_empty() { "" } else { " more" };
-                    break Some(format!("hears nothing{more}"));
+                    break Some(format!("hears nothing{more} for {}", seconds(wait)));
                 }
                 Err(e) if e.kind() == ErrorKind::ConnectionReset => {
                     break Some("is reset by the server".to_string());
@@ -301,4 +301,10 @@ fn read_exact_or_report(stream: &mut TcpStream, len: usize, who: &str) -> Vec<u8
         }
     }
     reply
+}
+
+/// A wait as a person says it: `3 s`, `0.5 s`.
+pub fn seconds(wait: Duration) -> String {
+    let text = format!("{:.1}", wait.as_secs_f64());
+    format!("{} s", text.strip_suffix(".0").unwrap_or(&text))
 }

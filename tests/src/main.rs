@@ -27,36 +27,68 @@ struct Cli {
 enum Command {
     /// List every exercise in course order: which are done, and which is next.
     List,
+    /// Show an exercise's statement, where it is in the book, and your file (made
+    /// from its starter the first time). Without ID: the next one not done.
+    Show {
+        /// The exercise, say `01-greeting` (see `list`).
+        id: Option<String>,
+    },
     /// Check an exercise: build your code, talk to your server, compare the
     /// conversation with the expected one. Without ID: the next one not done.
     Check {
         /// The exercise, say `01-greeting` (see `list`).
         id: Option<String>,
     },
-    /// Show a hint for an exercise: the next one each time you ask.
+    /// Show a hint: the next one each time you ask. Without ID: for the next
+    /// exercise not done, the one `check` takes.
     Hint {
         /// The exercise, say `01-greeting`.
-        id: String,
+        id: Option<String>,
         /// Show this hint (1 is the first) instead of the next one.
         #[arg(long)]
         level: Option<usize>,
     },
-    /// Put an exercise's starter back (your version is saved in .classroom-backups/).
+    /// Start an exercise over: your file back to its starter (your version is saved
+    /// in .classroom-backups/ first). It stays done unless you say --undone.
     Reset {
         /// The exercise, say `01-greeting`.
         id: String,
+        /// Mark it not done, too.
+        #[arg(long)]
+        undone: bool,
     },
-    /// Show an exercise's reference solution.
+    /// Build your copy of an exercise and run it, to try it by hand; what follows the
+    /// id goes to your server (`run 02-lines -- --port 9999`).
+    Run {
+        /// The exercise, say `01-greeting`.
+        id: String,
+        /// Your server's arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Show what the reference solution changes in the starter, as a diff.
     Solution {
         /// The exercise, say `01-greeting`.
         id: String,
     },
-    /// Check, then check again every time you save a file of the lesson; after a
-    /// pass, go on to the next exercise. Ctrl-C stops.
+    /// Check, then check again every time you save your file; after a pass, go on
+    /// to the next exercise. Keys: h hint, n next, l list, q quit.
     Watch {
         /// Keep to this exercise. Without it: the next one not done, then onwards.
         id: Option<String>,
     },
+    /// Your progress for your teacher: a line to read, and a JSON file to hand in
+    /// (classroom-report.json).
+    Report {
+        /// Your name, as the report gives it. Default: git's user.name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Where to write the JSON file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// For maintainers: write every starter again from its solution.
+    Starters,
     /// For maintainers and CI: every exercise is whole (every starter fails its check,
     /// every solution passes, each has a statement, hints and a snapshot).
     Verify,
@@ -85,11 +117,15 @@ fn main() -> ExitCode {
     let runner = Runner::new();
     match Cli::parse().command {
         Command::List => runner.list(),
+        Command::Show { id } => runner.show(id.as_deref()),
         Command::Check { id } => runner.check(id.as_deref()),
-        Command::Hint { id, level } => runner.hint(&id, level),
-        Command::Reset { id } => runner.reset(&id),
+        Command::Hint { id, level } => runner.hint(id.as_deref(), level),
+        Command::Reset { id, undone } => runner.reset(&id, undone),
         Command::Solution { id } => runner.solution(&id),
+        Command::Run { id, args } => runner.run(&id, &args),
         Command::Watch { id } => runner.watch(id.as_deref()),
+        Command::Report { name, out } => runner.report(name.as_deref(), out.as_deref()),
+        Command::Starters => runner.starters(),
         Command::Verify => runner.verify(),
         Command::Book { out } => build_book(out),
         Command::Hostile { slow, only } => hostile(slow, only.as_deref()),

@@ -63,7 +63,7 @@ fn every_solution_holds_the_conversation_of_its_snapshot() {
 #[test]
 fn every_starter_fails_its_check() {
     let root = workspace_root();
-    for (exercise, run) in run_every(Code::Exercise) {
+    for (exercise, run) in run_every(Code::Starter) {
         let expected = snapshot::read(&exercise.snapshot_path(&root)).unwrap_or_default();
         assert!(
             !run.passes(&expected),

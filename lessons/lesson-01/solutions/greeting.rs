@@ -2,10 +2,10 @@
 //! Exercise 01-greeting, the reference solution: lesson 01's server, greeting its
 //! client before it reads.
 //!
-//! Students edit `exercises/greeting.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 01-greeting` (`verify` insists).
+//! Its starter, `starters/greeting.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 01-greeting: greet the client first.
 // STARTER: //!

@@ -2,10 +2,10 @@
 //! Exercise 01-whole-line, the reference solution: lesson 01's server, reading until
 //! the client's line is whole, however many reads that takes.
 //!
-//! Students edit `exercises/whole-line.rs`, which is generated from this file: the
-//! lines between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each
-//! `// STARTER:` line becomes the code after it. After changing this file, regenerate
-//! the starter with `cargo run -p classroom -- reset 01-whole-line` (`verify` insists).
+//! Its starter, `starters/whole-line.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 01-whole-line: read the whole line, however it arrives.
 // STARTER: //!

@@ -2,10 +2,10 @@
 //! Exercise 02-lines, the reference solution: lesson 02's server, answering line by
 //! line, however the lines are cut into reads.
 //!
-//! Students edit `exercises/lines.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 02-lines` (`verify` insists).
+//! Its starter, `starters/lines.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 02-lines: answer line by line, however the lines arrive.
 // STARTER: //!

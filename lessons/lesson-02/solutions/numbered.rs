@@ -2,10 +2,10 @@
 //! Exercise 02-numbered, the reference solution: lesson 02's server, numbering its
 //! replies.
 //!
-//! Students edit `exercises/numbered.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 02-numbered` (`verify` insists).
+//! Its starter, `starters/numbered.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 02-numbered: number the replies.
 // STARTER: //!

@@ -2,10 +2,10 @@
 //! Exercise 03-quit, the reference solution: lesson 03's serial server, which a
 //! client can stop by saying `quit`.
 //!
-//! Students edit `exercises/quit.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 03-quit` (`verify` insists).
+//! Its starter, `starters/quit.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 03-quit: stop the server from a client.
 // STARTER: //!

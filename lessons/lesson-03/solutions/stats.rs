@@ -2,10 +2,10 @@
 //! Exercise 03-stats, the reference solution: lesson 03's serial server, counting
 //! clients and messages across connections, and telling the counts on `stats`.
 //!
-//! Students edit `exercises/stats.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 03-stats` (`verify` insists).
+//! Its starter, `starters/stats.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 03-stats: count clients and messages across connections.
 // STARTER: //!

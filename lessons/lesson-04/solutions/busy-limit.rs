@@ -2,10 +2,10 @@
 //! Exercise 04-busy-limit, the reference solution: lesson 04's threaded server, which
 //! serves at most `--max-clients` clients at once and tells one more that it is busy.
 //!
-//! Students edit `exercises/busy-limit.rs`, which is generated from this file: the
-//! lines between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each
-//! `// STARTER:` line becomes the code after it. After changing this file, regenerate
-//! the starter with `cargo run -p classroom -- reset 04-busy-limit` (`verify` insists).
+//! Its starter, `starters/busy-limit.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 04-busy-limit: serve at most N clients at once.
 // STARTER: //!

@@ -2,10 +2,10 @@
 //! Exercise 04-chat, the reference solution: lesson 04's threaded server, which
 //! passes every message on to every other connected client, through channels.
 //!
-//! Students edit `exercises/chat.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 04-chat` (`verify` insists).
+//! Its starter, `starters/chat.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 //!
 //! The threads, and who talks to whom:
 //!

@@ -2,11 +2,10 @@
 //! Exercise 04-shared-counter, the reference solution: lesson 04's threaded server,
 //! numbering every reply with one count that all the client threads share.
 //!
-//! Students edit `exercises/shared-counter.rs`, which is generated from this file: the
-//! lines between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each
-//! `// STARTER:` line becomes the code after it. After changing this file, regenerate
-//! the starter with `cargo run -p classroom -- reset 04-shared-counter` (`verify`
-//! insists).
+//! Its starter, `starters/shared-counter.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 04-shared-counter: number every reply, server-wide.
 // STARTER: //!

@@ -3,10 +3,10 @@
 //! passes every message on to every other connected client, a chat room on one
 //! thread.
 //!
-//! Students edit `exercises/broadcast.rs`, which is generated from this file: the
-//! lines between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each
-//! `// STARTER:` line becomes the code after it. After changing this file, regenerate
-//! the starter with `cargo run -p classroom -- reset 05-broadcast` (`verify` insists).
+//! Its starter, `starters/broadcast.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 05-broadcast: pass every message on to the other clients.
 // STARTER: //!

@@ -3,11 +3,10 @@
 //! which says goodbye to, and closes, clients that have said nothing for `--idle`
 //! seconds.
 //!
-//! Students edit `exercises/idle-timeout.rs`, which is generated from this file: the
-//! lines between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each
-//! `// STARTER:` line becomes the code after it. After changing this file, regenerate
-//! the starter with `cargo run -p classroom -- reset 05-idle-timeout` (`verify`
-//! insists).
+//! Its starter, `starters/idle-timeout.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 05-idle-timeout: close the clients that say nothing.
 // STARTER: //!

@@ -3,10 +3,10 @@
 //! as two overridden hooks of a server type of our own: `verify_request` turns the
 //! extra client away, and `shutdown_request` frees a client's place.
 //!
-//! Students edit `exercises/busy-limit.rs`, which is generated from this file: the
-//! lines between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each
-//! `// STARTER:` line becomes the code after it. After changing this file, regenerate
-//! the starter with `cargo run -p classroom -- reset 06-busy-limit` (`verify` insists).
+//! Its starter, `starters/busy-limit.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 06-busy-limit: serve at most N clients at once, with the crate's hooks.
 // STARTER: //!

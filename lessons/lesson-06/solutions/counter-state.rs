@@ -3,11 +3,10 @@
 //! keeps counts every handler reaches through `this.server`, Python's
 //! `self.server.count`.
 //!
-//! Students edit `exercises/counter-state.rs`, which is generated from this file: the
-//! lines between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each
-//! `// STARTER:` line becomes the code after it. After changing this file, regenerate
-//! the starter with `cargo run -p classroom -- reset 06-counter-state` (`verify`
-//! insists).
+//! Its starter, `starters/counter-state.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 06-counter-state: keep counts in the server, for every handler.
 // STARTER: //!

@@ -2,10 +2,10 @@
 //! Exercise 06-goodbye, the reference solution: lesson 06's handler, with a `finish`
 //! that says goodbye and how many lines it answered.
 //!
-//! Students edit `exercises/goodbye.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 06-goodbye` (`verify` insists).
+//! Its starter, `starters/goodbye.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 06-goodbye: say goodbye in the handler's `finish`.
 // STARTER: //!

@@ -3,11 +3,10 @@
 //! server type of its own, which remembers how many datagrams each client address has
 //! sent, and numbers its replies client by client.
 //!
-//! Students edit `exercises/per-client-count.rs`, which is generated from this file:
-//! the lines between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each
-//! `// STARTER:` line becomes the code after it. After changing this file, regenerate
-//! the starter with `cargo run -p classroom -- reset 07-per-client-count` (`verify`
-//! insists).
+//! Its starter, `starters/per-client-count.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 07-per-client-count: number the replies, client by client.
 // STARTER: //!

@@ -2,10 +2,10 @@
 //! Exercise 07-reverse, the reference solution: lesson 07's UDP server, answering
 //! each datagram with its characters in reverse order.
 //!
-//! Students edit `exercises/reverse.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 07-reverse` (`verify` insists).
+//! Its starter, `starters/reverse.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 07-reverse: answer each datagram reversed.
 // STARTER: //!

@@ -2,10 +2,10 @@
 //! Exercise 08-batch, the reference solution: lesson 08's server with framed requests,
 //! which also answers a `batch` of framed requests, in order, in one reply.
 //!
-//! Students edit `exercises/batch.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 08-batch` (`verify` insists).
+//! Its starter, `starters/batch.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 08-batch: several framed requests in one, answered in order.
 // STARTER: //!

@@ -2,10 +2,10 @@
 //! Exercise 08-sum, the reference solution: lesson 08's server, with a new built-in
 //! command, `sum N...`, whose bad input gets an error reply in the same framing.
 //!
-//! Students edit `exercises/sum.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 08-sum` (`verify` insists).
+//! Its starter, `starters/sum.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 08-sum: a new built-in command, `sum N...`.
 // STARTER: //!

@@ -3,10 +3,10 @@
 //! its downloads, which answers `list|-|0` with the names of the files there are to
 //! get, one a line, sorted, offered and sent exactly as a `get` sends a file.
 //!
-//! Students edit `exercises/list.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 09-list` (`verify` insists).
+//! Its starter, `starters/list.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 09-list: list the files there are to get.
 // STARTER: //!

@@ -3,10 +3,10 @@
 //! to its downloads, where `get|NAME|OFFSET` sends the file from byte OFFSET on, so
 //! that an interrupted download can be resumed.
 //!
-//! Students edit `exercises/resume.rs`, which is generated from this file: the lines
-//! between SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:`
-//! line becomes the code after it. After changing this file, regenerate the starter
-//! with `cargo run -p classroom -- reset 09-resume` (`verify` insists).
+//! Its starter, `starters/resume.rs`, is generated from this file: the lines between
+//! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
+//! becomes the code after it. After changing this file, regenerate the starters with
+//! `cargo run -p classroom -- starters` (`verify` insists).
 // SOLUTION-END
 // STARTER: //! Exercise 09-resume: resume a download from where it stopped.
 // STARTER: //!

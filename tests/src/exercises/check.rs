@@ -26,7 +26,7 @@ use crate::{ServerProcess, Transcript};
 const EXIT_GRACE: Duration = Duration::from_millis(100);
 
 /// The cargo to run: the one running us (`cargo run` sets `CARGO`), else `cargo`.
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let program = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     Command::new(program)
 }
@@ -77,9 +77,8 @@ pub fn build(root: &Path, targets: &[(&Exercise, Code)]) -> Result<(), BuildErro
     }
 }
 
-/// Cargo's target directory for the workspace at `root` (`CARGO_TARGET_DIR` and
-/// cargo's configuration included), as `cargo metadata` reports it.
-pub fn target_dir(root: &Path) -> Result<PathBuf, String> {
+/// Cargo's metadata of the workspace at `root` (its own packages only).
+pub fn metadata(root: &Path) -> Result<serde_json::Value, String> {
     let output = cargo()
         .current_dir(root)
         .args([
@@ -95,9 +94,14 @@ pub fn target_dir(root: &Path) -> Result<PathBuf, String> {
     if !output.status.success() {
         return Err(format!("cargo metadata failed ({})", output.status));
     }
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|error| format!("cargo metadata printed something unexpected: {error}"))?;
-    metadata["target_directory"]
+    serde_json::from_slice(&output.stdout)
+        .map_err(|error| format!("cargo metadata printed something unexpected: {error}"))
+}
+
+/// Cargo's target directory for the workspace at `root` (`CARGO_TARGET_DIR` and
+/// cargo's configuration included), as `cargo metadata` reports it.
+pub fn target_dir(root: &Path) -> Result<PathBuf, String> {
+    metadata(root)?["target_directory"]
         .as_str()
         .map(PathBuf::from)
         .ok_or_else(|| "cargo metadata did not say where the target directory is".to_string())

@@ -6,11 +6,15 @@
 //! never renumbered because students' progress files and teachers' assignments name it:
 //!
 //! - the reference solution, `lessons/lesson-NN/solutions/SLUG.rs`, the single source;
-//! - the starter, `lessons/lesson-NN/exercises/SLUG.rs`, *generated* from the solution
-//!   ([`starter`]) and committed: the file the student edits;
+//! - the starter, `lessons/lesson-NN/starters/SLUG.rs`, *generated* from the solution
+//!   ([`starter`]) and committed: pristine, never edited by anyone;
 //! - both are cargo examples of the lesson's package (`NN-slug` and
-//!   `NN-slug-solution`), so they reuse the lesson's library and are built only when
-//!   checked, never by `cargo run -p lesson-NN`;
+//!   `NN-slug-solution`), so they reuse the lesson's library, are built and checked
+//!   by `cargo test --workspace` and `verify`, and never by `cargo run -p lesson-NN`;
+//! - the student's copy, `exercises/NN-slug.rs` at the workspace root, made from the
+//!   starter on first use: the student's, not the project's ([`work`]): git-ignored,
+//!   built by the runner only, in a cargo package of its own that no workspace
+//!   command sees, so a half-finished file never breaks the project;
 //! - the statement, under `## Exercises` at the end of the lesson's chapter;
 //! - the hints and the check's script, here, one module per lesson;
 //! - the expected transcript, `tests/exercises/snapshots/NN-slug.snap`, an insta
@@ -26,6 +30,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod keys;
 mod lesson_01;
 mod lesson_02;
 mod lesson_03;
@@ -36,10 +41,13 @@ mod lesson_07;
 mod lesson_08;
 mod lesson_09;
 pub mod progress;
+pub mod report;
 pub mod runner;
 pub mod snapshot;
 pub mod starter;
+pub mod statement;
 pub mod verify;
+pub mod work;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -101,11 +109,12 @@ pub struct Exercise {
 /// point it there.
 pub type Setup = fn(&Path) -> io::Result<Vec<OsString>>;
 
-/// Which code of an exercise to build and run.
+/// Which of the project's code of an exercise to build and run. (The student's copy
+/// is not the project's: see [`work`].)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Code {
-    /// The file in `exercises/`: the starter, or what the student made of it.
-    Exercise,
+    /// The pristine starter in `starters/`, generated from the solution.
+    Starter,
     /// The reference solution in `solutions/`.
     Solution,
 }
@@ -129,7 +138,7 @@ impl Exercise {
     /// The cargo example that builds `code`: `01-greeting`, `01-greeting-solution`.
     pub fn example(&self, code: Code) -> String {
         match code {
-            Code::Exercise => self.id.to_string(),
+            Code::Starter => self.id.to_string(),
             Code::Solution => format!("{}-solution", self.id),
         }
     }
@@ -139,11 +148,11 @@ impl Exercise {
         root.join("lessons").join(self.package())
     }
 
-    /// The file of `code`: `lessons/lesson-01/exercises/greeting.rs` or
+    /// The file of `code`: `lessons/lesson-01/starters/greeting.rs` or
     /// `lessons/lesson-01/solutions/greeting.rs`.
     pub fn path(&self, root: &Path, code: Code) -> PathBuf {
         let dir = match code {
-            Code::Exercise => "exercises",
+            Code::Starter => "starters",
             Code::Solution => "solutions",
         };
         self.lesson_dir(root)
@@ -263,11 +272,11 @@ mod tests {
         let exercise = find("01-greeting").unwrap();
         let root = Path::new("/w");
         assert_eq!(exercise.package(), "lesson-01");
-        assert_eq!(exercise.example(Code::Exercise), "01-greeting");
+        assert_eq!(exercise.example(Code::Starter), "01-greeting");
         assert_eq!(exercise.example(Code::Solution), "01-greeting-solution");
         assert_eq!(
-            exercise.path(root, Code::Exercise),
-            Path::new("/w/lessons/lesson-01/exercises/greeting.rs")
+            exercise.path(root, Code::Starter),
+            Path::new("/w/lessons/lesson-01/starters/greeting.rs")
         );
         assert_eq!(
             exercise.path(root, Code::Solution),

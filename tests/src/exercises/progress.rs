@@ -5,8 +5,12 @@
 //!
 //! ```text
 //! 01-greeting done
+//! 01-greeting checks 3 first 1764088812 last 1764089100
 //! 01-whole-line hints 2
 //! ```
+//!
+//! `checks` says how many times the exercise was checked, and when first and last
+//! (seconds since 1970, UTC): what a teacher's `report` collects.
 //!
 //! Entries are keyed by the exercise's stable id, so reordering the course keeps
 //! everyone's progress. Lines this version does not understand (an exercise that was
@@ -34,6 +38,15 @@ pub fn path(root: &Path) -> PathBuf {
 struct Entry {
     done: bool,
     hints: usize,
+    checks: Checks,
+}
+
+/// How often an exercise was checked, and when first and last (Unix seconds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checks {
+    pub count: u64,
+    pub first: u64,
+    pub last: u64,
 }
 
 /// Everything the file records.
@@ -76,6 +89,14 @@ impl Progress {
                     Ok(count) => progress.entry(id).hints = count,
                     Err(_) => progress.other.push(line.to_string()),
                 },
+                [id, "checks", count, "first", first, "last", last] if !id.starts_with('#') => {
+                    match (count.parse(), first.parse(), last.parse()) {
+                        (Ok(count), Ok(first), Ok(last)) => {
+                            progress.entry(id).checks = Checks { count, first, last };
+                        }
+                        _ => progress.other.push(line.to_string()),
+                    }
+                }
                 _ => progress.other.push(line.to_string()),
             }
         }
@@ -92,6 +113,10 @@ impl Progress {
         for (id, entry) in &self.entries {
             if entry.done {
                 text.push_str(&format!("{id} done\n"));
+            }
+            if entry.checks.count > 0 {
+                let Checks { count, first, last } = entry.checks;
+                text.push_str(&format!("{id} checks {count} first {first} last {last}\n"));
             }
             if entry.hints > 0 {
                 text.push_str(&format!("{id} hints {}\n", entry.hints));
@@ -119,6 +144,21 @@ impl Progress {
         self.entries.get(id).map_or(0, |entry| entry.hints)
     }
 
+    /// How often `id` was checked, and when.
+    pub fn checks(&self, id: &str) -> Checks {
+        self.entries.get(id).map_or_else(Checks::default, |entry| entry.checks)
+    }
+
+    /// Records a check of `id` at `now` (Unix seconds).
+    pub fn checked(&mut self, id: &str, now: u64) {
+        let checks = &mut self.entry(id).checks;
+        if checks.count == 0 {
+            checks.first = now;
+        }
+        checks.count += 1;
+        checks.last = now;
+    }
+
     /// Records that the student has seen hints up to `level`.
     pub fn saw_hint(&mut self, id: &str, level: usize) {
         let entry = self.entry(id);
@@ -126,9 +166,42 @@ impl Progress {
     }
 }
 
+/// Unix seconds as a UTC time a person reads, `2026-11-25T16:40:12Z` (ISO 8601).
+pub fn utc(seconds: u64) -> String {
+    let (days, second) = (seconds / 86_400, seconds % 86_400);
+    // Howard Hinnant's civil_from_days (public domain): days since 1970 to a date.
+    let days = days as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second / 3600,
+        second / 60 % 60,
+        second % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Progress;
+    use super::{Progress, utc};
+
+    #[test]
+    fn times_read_as_utc() {
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_795_624_812), "2026-11-25T16:40:12Z");
+    }
 
     #[test]
     fn parses_done_and_hints_and_keeps_what_it_does_not_know() {
@@ -163,6 +236,19 @@ mod tests {
         assert_eq!(Progress::parse(&text), progress);
         progress.set_done("02-numbered", false);
         assert!(!progress.is_done("02-numbered"));
+        progress.checked("02-numbered", 100);
+        progress.checked("02-numbered", 250);
+        assert_eq!(
+            progress.checks("02-numbered"),
+            super::Checks {
+                count: 2,
+                first: 100,
+                last: 250
+            }
+        );
+        let text = progress.render();
+        assert!(text.contains("02-numbered checks 2 first 100 last 250\n"), "{text}");
+        assert_eq!(Progress::parse(&text), progress);
     }
 
     #[test]

@@ -70,6 +70,49 @@ pub fn generate(solution: &str) -> Result<String, String> {
     Ok(starter)
 }
 
+/// The solution as a student would have written it, for `solution`'s diff: the
+/// marker lines and the starter's `// STARTER:` lines go, the regions' code stays. A
+/// region of `//!` lines only is the maintainers' note about the file (how the
+/// starter is made): it goes too, and the `// STARTER:` lines right after it, the
+/// student's version of that note, stay in its place, so the two files' headers are
+/// the same and the diff shows only the work.
+pub fn clean_solution(solution: &str) -> Result<String, String> {
+    generate(solution)?; // the same markers, checked the same way
+    let mut clean = String::with_capacity(solution.len());
+    let mut region: Option<Vec<&str>> = None;
+    let mut after_note = false;
+    for line in solution.lines() {
+        let code = line.trim_start();
+        let indent = &line[..line.len() - code.len()];
+        if is_marker(code, BEGIN) {
+            region = Some(Vec::new());
+        } else if is_marker(code, END) {
+            let lines = region.take().unwrap_or_default();
+            after_note = !lines.is_empty() && lines.iter().all(|l| l.trim_start().starts_with("//!"));
+            if !after_note {
+                for kept in lines {
+                    clean.push_str(kept);
+                    clean.push('\n');
+                }
+            }
+        } else if let Some(lines) = region.as_mut() {
+            lines.push(line);
+        } else if let Some(rest) = code.strip_prefix(STARTER) {
+            if after_note {
+                let rest = rest.strip_prefix(' ').unwrap_or(rest);
+                clean.push_str(indent);
+                clean.push_str(rest);
+                clean.push('\n');
+            }
+        } else {
+            after_note = false;
+            clean.push_str(line);
+            clean.push('\n');
+        }
+    }
+    Ok(clean)
+}
+
 /// `// SOLUTION-BEGIN`, alone or followed by a note (`// SOLUTION-BEGIN: greet`).
 fn is_marker(code: &str, marker: &str) -> bool {
     code.strip_prefix(marker)
@@ -78,7 +121,29 @@ fn is_marker(code: &str, marker: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::generate;
+    use super::{clean_solution, generate};
+
+    #[test]
+    fn the_clean_solution_keeps_the_work_and_the_students_header() {
+        let solution = "\
+// SOLUTION-BEGIN
+//! For maintainers: how the starter is made.
+// SOLUTION-END
+// STARTER: //! Your exercise.
+
+fn main() {
+    // SOLUTION-BEGIN
+    // Print it.
+    println!(\"1\");
+    // SOLUTION-END
+    // STARTER: // TODO: print 1
+}
+";
+        assert_eq!(
+            clean_solution(solution).unwrap(),
+            "//! Your exercise.\n\nfn main() {\n    // Print it.\n    println!(\"1\");\n}\n"
+        );
+    }
 
     #[test]
     fn regions_are_cut_and_starter_lines_uncommented() {

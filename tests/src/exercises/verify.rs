@@ -38,7 +38,7 @@ pub fn exercise_problems(root: &Path, exercise: &Exercise) -> Vec<String> {
         Ok(solution) => match starter::generate(&solution) {
             Err(error) => problems.push(format!("{}: {error}", shown(root, &solution_path))),
             Ok(generated) => {
-                let starter_path = exercise.path(root, Code::Exercise);
+                let starter_path = exercise.path(root, Code::Starter);
                 let committed = fs::read_to_string(&starter_path).unwrap_or_default();
                 if committed != generated {
                     problems.push(format!(
@@ -83,7 +83,7 @@ fn manifest_problems(root: &Path, exercise: &Exercise) -> Vec<String> {
             (value(table, "name"), value(table, "path"))
         })
         .collect();
-    [Code::Exercise, Code::Solution]
+    [Code::Starter, Code::Solution]
         .into_iter()
         .filter_map(|code| {
             let name = exercise.example(code);
@@ -147,15 +147,15 @@ pub fn exercises_section(markdown: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
-/// `.rs` files in lessons' `exercises/` and `solutions/` that no exercise claims.
+/// `.rs` files in lessons' `starters/` and `solutions/` that no exercise claims.
 fn unclaimed_files(root: &Path) -> Vec<String> {
     let claimed: Vec<_> = all()
-        .flat_map(|e| [e.path(root, Code::Exercise), e.path(root, Code::Solution)])
+        .flat_map(|e| [e.path(root, Code::Starter), e.path(root, Code::Solution)])
         .collect();
     let mut problems = Vec::new();
     let lessons = fs::read_dir(root.join("lessons")).into_iter().flatten();
     for lesson in lessons.flatten() {
-        for dir in ["exercises", "solutions"] {
+        for dir in ["starters", "solutions"] {
             let files = fs::read_dir(lesson.path().join(dir)).into_iter().flatten();
             for file in files.flatten() {
                 let path = file.path();
@@ -179,7 +179,7 @@ pub fn run_problems(root: &Path) -> Result<Vec<String>, String> {
     let exercises: Vec<&Exercise> = all().collect();
     let targets: Vec<(&Exercise, Code)> = exercises
         .iter()
-        .flat_map(|&e| [(e, Code::Exercise), (e, Code::Solution)])
+        .flat_map(|&e| [(e, Code::Starter), (e, Code::Solution)])
         .collect();
     check::build(root, &targets)?;
     let target_dir = check::target_dir(root)?;
@@ -201,7 +201,7 @@ pub fn run_problems(root: &Path) -> Result<Vec<String>, String> {
                 exercise.id,
                 explain(&expected, run)
             )),
-            Code::Exercise if passes => problems.push(format!(
+            Code::Starter if passes => problems.push(format!(
                 "{}: the starter passes its check (a starter must fail until the student \
                  does the work)",
                 exercise.id
