@@ -304,8 +304,14 @@ mod tests {
         let turn = first_wrong_turn(expected, actual).unwrap();
         assert_eq!(turn.same, vec!["== C connects", "C: \"a\""]);
         assert_eq!(turn.expected, Some("S: \"A\""));
-        assert_eq!(turn.instead, vec!["S: \"oops\"", "== C hears something else"]);
-        assert_eq!(turn.not_reached, vec!["C: \"b\"", "S: \"B\"", "== C closes"]);
+        assert_eq!(
+            turn.instead,
+            vec!["S: \"oops\"", "== C hears something else"]
+        );
+        assert_eq!(
+            turn.not_reached,
+            vec!["C: \"b\"", "S: \"B\"", "== C closes"]
+        );
         assert_eq!(
             render_wrong_turn(&turn, false),
             "  == C connects\n  C: \"a\"\n- S: \"A\"\n+ S: \"oops\"\n\

@@ -146,7 +146,9 @@ impl Progress {
 
     /// How often `id` was checked, and when.
     pub fn checks(&self, id: &str) -> Checks {
-        self.entries.get(id).map_or_else(Checks::default, |entry| entry.checks)
+        self.entries
+            .get(id)
+            .map_or_else(Checks::default, |entry| entry.checks)
     }
 
     /// Records a check of `id` at `now` (Unix seconds).
@@ -247,7 +249,10 @@ mod tests {
             }
         );
         let text = progress.render();
-        assert!(text.contains("02-numbered checks 2 first 100 last 250\n"), "{text}");
+        assert!(
+            text.contains("02-numbered checks 2 first 100 last 250\n"),
+            "{text}"
+        );
         assert_eq!(Progress::parse(&text), progress);
     }
 

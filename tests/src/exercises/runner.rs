@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::check::{self, BuildError, Run};
 use super::progress::{self, Progress};
 use super::{
-    Code, Exercise, all, diff, find, id_width, keys, report, snapshot, starter, statement,
-    verify, work,
+    Code, Exercise, all, diff, find, id_width, keys, report, snapshot, starter, statement, verify,
+    work,
 };
 
 /// How often `watch` looks at the student's file (and waits for a key): a student
@@ -203,9 +203,9 @@ impl Runner {
             return ExitCode::from(2);
         };
         let path = exercise.path(&self.root, Code::Solution);
-        let texts = fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|text| {
-            Ok((starter::generate(&text)?, starter::clean_solution(&text)?))
-        });
+        let texts = fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Ok((starter::generate(&text)?, starter::clean_solution(&text)?)));
         let (starter_text, solution) = match texts {
             Ok(texts) => texts,
             Err(error) => {
@@ -307,7 +307,10 @@ impl Runner {
         let progress = self.load_progress();
         let name = name.map_or_else(|| git_user_name(&self.root), str::to_string);
         let report = report::Report::of(&progress, &name, now());
-        let out = out.map_or_else(|| self.root.join("classroom-report.json"), Path::to_path_buf);
+        let out = out.map_or_else(
+            || self.root.join("classroom-report.json"),
+            Path::to_path_buf,
+        );
         println!("{}", report.line());
         match fs::write(&out, report.json()) {
             Ok(()) => {
@@ -636,7 +639,11 @@ impl Runner {
             ),
         }
         let link = statement::html_link(&self.root, target_dir.as_deref(), exercise);
-        let page = link.trim_start_matches("file://").split('#').next().unwrap_or("");
+        let page = link
+            .trim_start_matches("file://")
+            .split('#')
+            .next()
+            .unwrap_or("");
         let build_first = if Path::new(page).exists() {
             ""
         } else {
@@ -960,6 +967,9 @@ mod tests {
             progress.set_done(id, true);
         }
         assert_eq!(id(current(&progress)), None);
-        assert_eq!(bar(&progress), format!("{0}/{0} done [{1}]", ids.len(), "#".repeat(ids.len())));
+        assert_eq!(
+            bar(&progress),
+            format!("{0}/{0} done [{1}]", ids.len(), "#".repeat(ids.len()))
+        );
     }
 }

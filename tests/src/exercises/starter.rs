@@ -88,7 +88,8 @@ pub fn clean_solution(solution: &str) -> Result<String, String> {
             region = Some(Vec::new());
         } else if is_marker(code, END) {
             let lines = region.take().unwrap_or_default();
-            after_note = !lines.is_empty() && lines.iter().all(|l| l.trim_start().starts_with("//!"));
+            after_note =
+                !lines.is_empty() && lines.iter().all(|l| l.trim_start().starts_with("//!"));
             if !after_note {
                 for kept in lines {
                     clean.push_str(kept);

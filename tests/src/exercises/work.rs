@@ -100,9 +100,11 @@ pub fn build(root: &Path, target_dir: &Path, exercise: &Exercise) -> Result<Path
         .arg(target_dir)
         .args(["--bin", exercise.id]);
     match command.status() {
-        Ok(status) if status.success() => Ok(target_dir
-            .join("debug")
-            .join(format!("{}{}", exercise.id, std::env::consts::EXE_SUFFIX))),
+        Ok(status) if status.success() => Ok(target_dir.join("debug").join(format!(
+            "{}{}",
+            exercise.id,
+            std::env::consts::EXE_SUFFIX
+        ))),
         Ok(_) => Err(BuildError::Failed),
         Err(error) => Err(BuildError::NoCargo(error.to_string())),
     }
