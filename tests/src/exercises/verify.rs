@@ -29,6 +29,10 @@ pub fn static_problems(root: &Path) -> Vec<String> {
     problems
 }
 
+/// The longest a starter may be: the file a student edits holds what the exercise is
+/// about, not a copy of the lesson.
+pub const MAX_STARTER_LINES: usize = 160;
+
 /// What is wrong with one exercise's files, statement, hints and snapshot.
 pub fn exercise_problems(root: &Path, exercise: &Exercise) -> Vec<String> {
     let mut problems = Vec::new();
@@ -40,13 +44,20 @@ pub fn exercise_problems(root: &Path, exercise: &Exercise) -> Vec<String> {
             Ok(generated) => {
                 let starter_path = exercise.path(root, Code::Starter);
                 let committed = fs::read_to_string(&starter_path).unwrap_or_default();
+                let lines = generated.lines().count();
+                if lines > MAX_STARTER_LINES {
+                    problems.push(format!(
+                        "{}: {lines} lines: a starter is about its one idea, at most \
+                         {MAX_STARTER_LINES} lines (the lesson's library gives the rest)",
+                        shown(root, &starter_path)
+                    ));
+                }
                 if committed != generated {
                     problems.push(format!(
                         "{} is not what {} generates: run `cargo run -p classroom -- \
-                         reset {}`",
+                         starters`",
                         shown(root, &starter_path),
                         shown(root, &solution_path),
-                        exercise.id
                     ));
                 }
             }
