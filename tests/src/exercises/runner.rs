@@ -333,16 +333,22 @@ impl Runner {
         };
         let keys = keys::Keys::start();
         let mut run_check = true;
+        // A fresh screen for each check, except the one right after a pass: the
+        // student should see the pass, and the next exercise's first check under it.
+        let mut clear = true;
         loop {
             if run_check {
-                self.clear_screen();
+                if clear {
+                    self.clear_screen();
+                }
+                clear = true;
                 let outcome = self.check_one(exercise);
                 if outcome.passed && id.is_none() {
                     match current(&self.load_progress()) {
                         Some(next) => {
                             exercise = next;
-                            println!("\n{}", self.paint("2", "Checking the next one…"));
-                            thread::sleep(POLL);
+                            println!();
+                            clear = false;
                             continue;
                         }
                         None => return ExitCode::SUCCESS,
@@ -351,19 +357,22 @@ impl Runner {
             }
             run_check = true;
             println!(
-                "\n{}  {}",
+                "\n{}  {}\n{}",
                 self.bold(&bar(&self.load_progress())),
                 self.paint(
                     "2",
                     &format!(
-                        "watching {}: save to check again{}",
-                        self.shown(&work::path(&self.root, exercise)),
-                        if keys.is_some() {
-                            " · h hint · n next · l list · q quit"
-                        } else {
-                            " · Ctrl-C stops"
-                        }
+                        "watching {}: save it to check again",
+                        self.shown(&work::path(&self.root, exercise))
                     )
+                ),
+                self.paint(
+                    "2",
+                    if keys.is_some() {
+                        "keys: h hint · n next exercise · l list · q quit"
+                    } else {
+                        "Ctrl-C stops"
+                    }
                 )
             );
             let file = work::path(&self.root, exercise);
