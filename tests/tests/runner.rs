@@ -100,25 +100,25 @@ fn hints_come_one_level_at_a_time_and_are_remembered() {
     let progress = Student::new("hints", "");
     let first = progress.run(&["hint", "02-numbered"]);
     assert!(first.status.success(), "{first:?}");
-    assert!(stdout(&first).starts_with("Hint 1 of 3 for 02-numbered"));
+    assert!(stdout(&first).starts_with("Hint 1 of 4 for 02-numbered"));
     assert_eq!(progress.text(), "02-numbered hints 1\n");
     let second = progress.run(&["hint", "02-numbered"]);
-    assert!(stdout(&second).starts_with("Hint 2 of 3 for 02-numbered"));
+    assert!(stdout(&second).starts_with("Hint 2 of 4 for 02-numbered"));
     let again = progress.run(&["hint", "02-numbered", "--level", "1"]);
-    assert!(stdout(&again).starts_with("Hint 1 of 3 for 02-numbered"));
+    assert!(stdout(&again).starts_with("Hint 1 of 4 for 02-numbered"));
     assert_eq!(progress.text(), "02-numbered hints 2\n");
-    let last = progress.run(&["hint", "02-numbered", "--level", "3"]);
+    let last = progress.run(&["hint", "02-numbered", "--level", "4"]);
     assert!(stdout(&last).contains("That is the last hint"), "{last:?}");
     let after_last = progress.run(&["hint", "02-numbered"]);
     assert!(
-        stdout(&after_last).starts_with("Hint 3 of 3"),
+        stdout(&after_last).starts_with("Hint 4 of 4"),
         "{after_last:?}"
     );
 
     let too_far = progress.run(&["hint", "02-numbered", "--level", "9"]);
     assert_eq!(too_far.status.code(), Some(2));
     assert!(
-        stderr(&too_far).contains("02-numbered has 3 hints: choose --level 1 to 3, not 9"),
+        stderr(&too_far).contains("02-numbered has 4 hints: choose --level 1 to 4, not 9"),
         "{too_far:?}"
     );
 }

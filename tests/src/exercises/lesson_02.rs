@@ -11,6 +11,8 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Number the replies",
         minutes: 15,
         hints: &[
+            "The number has to be remembered from one message to the next. \
+             Where in `communication_loop` does a value live that long?",
             "The count has to survive from one turn of the loop to the next, so it \
              lives outside the loop: `let mut count = 0;` before `loop`, and \
              `count += 1;` for each message you answer.",
@@ -29,6 +31,8 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Answer line by line, however the lines arrive",
         minutes: 15,
         hints: &[
+            "A read is not a line: it may hold half of one, or two. What must \
+             the server keep from one read to the next?",
             "A read may hold part of a line, or several lines. Keep what you have read \
              but not yet answered in a `Vec<u8>` that lives outside the loop, append \
              each read to it, and answer every complete line in it.",

@@ -11,6 +11,9 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Count clients and messages across connections",
         minutes: 20,
         hints: &[
+            "The counts are about every client the server has served, and \
+             `communication_loop` serves only one. Which function lives as long \
+             as the server?",
             "The counts must outlive each client, so they cannot live in \
              `communication_loop`: keep them in `serve_forever`, before its `loop`, and \
              lend them to `communication_loop` as a `&mut` parameter.",
@@ -31,6 +34,9 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Stop the server from a client",
         minutes: 15,
         hints: &[
+            "Only `serve_forever` can stop the server, and only \
+             `communication_loop` sees `quit`. How can one tell the other how a \
+             conversation ended?",
             "`communication_loop` must tell `serve_forever` how the conversation ended: \
              return an enum, say `enum Ending { Closed, Quit }`, inside the `Ok`.",
             "`serve_forever` can no longer return `!` (never): make it return `()`, and \

@@ -32,6 +32,9 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Serve at most N clients at once",
         minutes: 20,
         hints: &[
+            "The server already keeps track of every connection that is open. \
+             Where does it take a new one in, and what could it do there \
+             instead?",
             "The server already knows how many clients it is serving: `open_connections` \
              holds every connection that is open, and `open_connections.len()` counts \
              them. Decide right after `accept`, in the main thread, before \
@@ -56,6 +59,9 @@ pub const EXERCISES: &[Exercise] = &[
         title: "A chat room, with channels between the threads",
         minutes: 30,
         hints: &[
+            "Think about who owns what: a client's thread owns its socket. Who \
+             should own the list of everyone in the room, and how would the \
+             others tell it what happened?",
             "Why not give every client thread the other clients' sockets, a \
              `Vec<TcpStream>` behind a `Mutex`? Then every thread writes to sockets it \
              does not own, a client that stops reading blocks a `write_all` made with \

@@ -11,6 +11,9 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Say goodbye in the handler's finish",
         minutes: 10,
         hints: &[
+            "Python's handler has three methods, and one of them runs after \
+             `handle`, however `handle` ended. Which one? The crate's \
+             `RequestHandler` has the same three.",
             "`RequestHandler` has three methods, Python's `setup`, `handle` and \
              `finish`; `finish` has a default that does nothing. Define your own in \
              the `impl`: `fn finish(&mut self, this: &mut Stream) -> \
@@ -33,6 +36,8 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Keep counts in the server, for every handler",
         minutes: 20,
         hints: &[
+            "A handler lives for one client, so it cannot count them all. Where \
+             does Python keep what every handler shares?",
             "A handler lives for one client, so counts of all the clients cannot live in \
              it. Python keeps them on the server (`self.server.count`), and so can you: \
              `Counting` is your own type, and every handler reaches it as \
@@ -57,6 +62,9 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Serve at most N clients at once, with the crate's hooks",
         minutes: 15,
         hints: &[
+            "In Python this is a server subclass that overrides one hook: the \
+             one that may refuse a request before it is processed. \
+             06-counter-state shows how to make a server type of your own.",
             "Python would write `class Limited(ThreadingMixIn, TCPServer)` and override \
              `verify_request`. Do the same as 06-counter-state's `Counting`: a struct \
              with a `ServerCore<Tcp>` and `Threads`, `impl SocketServer`, \

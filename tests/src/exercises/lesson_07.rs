@@ -15,6 +15,9 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Answer each datagram reversed",
         minutes: 10,
         hints: &[
+            "A datagram is bytes, and reversing its bytes breaks a character \
+             like `é` in two. What must the bytes become first, and what if \
+             they cannot?",
             "The reply is whatever `handle` writes to `this.wfile`; the datagram is already \
              in `data`. Characters, not bytes: `std::str::from_utf8(&data)` gives a `&str`, \
              or an error when the datagram is not UTF-8.",
@@ -33,6 +36,9 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Number the replies, client by client",
         minutes: 20,
         hints: &[
+            "A new handler is made for every datagram, so a count kept in it \
+             starts from zero every time. Where can a count live that outlives \
+             one datagram?",
             "A new handler is made for every datagram, so the counts cannot live in the \
              handler: they live in the server, `Counting`, which every handler reaches as \
              `this.server`. One count per client address: a \

@@ -20,6 +20,8 @@ pub const EXERCISES: &[Exercise] = &[
         title: "A new built-in command: sum N...",
         minutes: 20,
         hints: &[
+            "The lesson's `run_command` knows its commands, and yours is one \
+             more. Where can your code see a command before `run_command` does?",
             "Recognise the command before the lesson's `run_command` sees it: trim the \
              command with `trim_ascii()`, split it at its first space into a name and the \
              rest, as `run_command` does, and if the name is `b\"sum\"`, answer it \
@@ -43,6 +45,9 @@ pub const EXERCISES: &[Exercise] = &[
         title: "A batch of framed requests, answered in order",
         minutes: 30,
         hints: &[
+            "The bytes after `batch ` are frames, the same kind the framed \
+             protocol reads from a socket. Which piece of the lesson takes \
+             frames apart from bytes, whatever they come from?",
             "A request that starts with `batch ` carries framed requests after that \
              prefix: `request.strip_prefix(b\"batch \")`. Do not trim it: the frames are \
              bytes. Take them apart with the lesson's `Decoder` (`Decoder::new(LIMITS)`), \
