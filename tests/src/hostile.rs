@@ -637,10 +637,12 @@ pub struct Churned {
 /// holds more than the server's listen backlog, the kernel drops the next SYN and the
 /// client sends it again after a second: 10,000 connections then took 55 to 75 s
 /// against the servers with std's backlog of 128 (`TcpExtListenOverflows` counted
-/// one per stalled connect), 1.5 s against the crate's (the system's maximum, 4096),
-/// while the servers themselves spent microseconds on each. That measured the
-/// backlog, not the server: waiting keeps the queue short, so the time is the
-/// server's, and a SYN retry still shows in `slowest_connect`. It also checks that the
+/// one per stalled connect), 1.2 to 1.5 s against the crate's (the system's maximum,
+/// 4096, which overflowed once too: a second of those), while the servers themselves
+/// spent microseconds on each. That measured the backlog, not the server: waiting
+/// keeps the queue short (10,000 connections then take 0.2 to 0.7 s against every
+/// one of them), so the time is the server's, and a SYN retry still shows in
+/// `slowest_connect`. It also checks that the
 /// server closes a connection its client has finished with. (Neither the client's
 /// TIME_WAIT ports nor who closes first had anything to do with it: the client
 /// closes first against every server, and spreading the clients over 127.0.0.2 to
