@@ -95,7 +95,7 @@ enum Command {
     /// For maintainers: attack every stream server (resets, half-closes, bytes that are
     /// not UTF-8, a mebibyte without a newline, idle clients, churn) and check that a
     /// normal client is served after each. With --slow: 10,000 connections opened and
-    /// closed, and 1,000 clients x 100 messages, with figures.
+    /// closed, and 1,000 clients x 100 messages in each server's protocol, with figures.
     Hostile {
         /// Run the slow attacks too.
         #[arg(long)]
