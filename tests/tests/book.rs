@@ -53,6 +53,23 @@ fn the_book_builds_and_every_link_lands() {
         let html = fs::read_to_string(&page).unwrap_or_else(|_| panic!("no page {file}"));
         assert!(html.contains("<main>"), "{file} has no content");
     }
+    // Every exercise's statement is where the runner's `show` links to.
+    let root = workspace_root();
+    for exercise in classroom::exercises::all() {
+        let link = classroom::exercises::statement::html_link(&root, Some(&out.0), exercise);
+        let (page, id) = link.trim_start_matches("file://").split_once('#').unwrap();
+        // `html_link` adds `book/`: the test's book is at `out`, not `out/book`.
+        let page = page.replace(
+            &format!("{}/book/", out.0.display()),
+            &format!("{}/", out.0.display()),
+        );
+        let html = fs::read_to_string(&page).unwrap_or_else(|_| panic!("no page {page}"));
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "{}: `show` links to #{id}, which {page} does not have",
+            exercise.id
+        );
+    }
     let problems = built_problems(&out.0);
     assert!(
         problems.is_empty(),
