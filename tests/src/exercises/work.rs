@@ -130,9 +130,12 @@ fn write_manifest(root: &Path, exercise: &Exercise) -> io::Result<PathBuf> {
     }
     // The workspace's versions of every dependency, so that nothing is resolved anew
     // (or fetched) for the student's build. Cargo trims it to what this package uses.
+    // Copied again whenever the workspace's is newer (a `git pull` that updated it).
     let lock = dir.join("Cargo.lock");
-    if !lock.exists() {
-        fs::copy(root.join("Cargo.lock"), &lock)?;
+    let modified = |path: &Path| fs::metadata(path).and_then(|m| m.modified()).ok();
+    let workspace_lock = root.join("Cargo.lock");
+    if modified(&lock) < modified(&workspace_lock) {
+        fs::copy(&workspace_lock, &lock)?;
     }
     Ok(path)
 }
