@@ -53,6 +53,17 @@ fn the_book_builds_and_every_link_lands() {
         let html = fs::read_to_string(&page).unwrap_or_else(|_| panic!("no page {file}"));
         assert!(html.contains("<main>"), "{file} has no content");
     }
+    // Search is on, and its index (a file of the book: it works offline) knows the
+    // crate's names.
+    let index = fs::read_dir(&out.0)
+        .unwrap()
+        .flatten()
+        .find(|entry| entry.file_name().to_string_lossy().starts_with("searchindex"))
+        .expect("the book has no search index: is search enabled in book.toml?");
+    let index = fs::read_to_string(index.path()).unwrap();
+    for word in ["process_request", "ThreadingMixIn", "verify_request"] {
+        assert!(index.contains(word), "the search index does not know {word}");
+    }
     // Every exercise's statement is where the runner's `show` links to.
     let root = workspace_root();
     for exercise in classroom::exercises::all() {
