@@ -1,7 +1,7 @@
 // SOLUTION-BEGIN
-//! Exercise 05-idle-timeout, the reference solution: lesson 05's selector server,
-//! which says goodbye to, and closes, clients that have said nothing for `--idle`
-//! seconds.
+//! Exercise 05-idle-timeout, the reference solution: a service for lesson 05's
+//! selector server that answers as the lesson's does, and says goodbye to, and
+//! closes, clients that have said nothing for `--idle` seconds.
 //!
 //! Its starter, `starters/idle-timeout.rs`, is generated from this file: the lines between
 //! SOLUTION-BEGIN and SOLUTION-END are left out of it, and each `// STARTER:` line
@@ -10,26 +10,18 @@
 // SOLUTION-END
 // STARTER: //! Exercise 05-idle-timeout: close the clients that say nothing.
 // STARTER: //!
-// STARTER: //! This is lesson 05's server, yours to change: find the `TODO`s below. The
-// STARTER: //! statement is at the end of lesson 05's chapter in the book. Check your work
-// STARTER: //! with `cargo run -p classroom -- check 05-idle-timeout`; stuck?
-// STARTER: //! `cargo run -p classroom -- hint 05-idle-timeout`.
-// STARTER: //!
-// STARTER: //! The server is lesson 05's `src/lib.rs`, copied here whole (its doc comments
-// STARTER: //! shortened) so that you can change any of it; `settle` is the end of the
-// STARTER: //! lesson's `service_connection`, made a function of its own.
+// STARTER: //! Lesson 05's library does the selector's work (`src/lib.rs`); what the server says
+// STARTER: //! to its clients is a `Service` (`src/service.rs`). This file is one, yours to
+// STARTER: //! finish: find the `TODO`. The statement is at the end of lesson 05's chapter in the
+// STARTER: //! book. Check your work with `cargo run -p classroom -- check 05-idle-timeout`;
+// STARTER: //! stuck? `cargo run -p classroom -- hint 05-idle-timeout`.
 
 use std::collections::HashMap;
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-// SOLUTION-BEGIN
 use std::time::{Duration, Instant};
-// SOLUTION-END
 
 use clap::Parser;
-use lesson_05::{Address, BUFFER_SIZE, OUTBOX_LIMIT, is_close, listen, printable, upper};
-use polling::{Event, Events, PollMode, Poller};
+use lesson_05::{Address, Client, Server, Service, Upper, serve};
 
 /// Exercise 05-idle-timeout: lesson 05's selector server, closing idle clients.
 ///
@@ -50,394 +42,64 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let address = cli.address;
-    let listener = match listen(&address) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!(
-                "error: cannot listen on {}:{}: {error}",
-                address.host, address.port
-            );
-            return ExitCode::FAILURE;
-        }
-    };
-    let local_address = match listener.local_addr() {
-        Ok(local_address) => local_address,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    // STARTER: let mut server = match Server::new(listener) {
-    // SOLUTION-BEGIN
     let idle = Duration::from_secs(cli.idle);
-    let mut server = match Server::new(listener, idle) {
-        // SOLUTION-END
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("error: cannot set up the selector: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    // The first line is exactly `listening on HOST:PORT`: the check reads the port.
-    println!("listening on {local_address}");
-    println!("closing clients idle for {} s", cli.idle);
-    match server.serve_forever() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    let deadlines = HashMap::new();
+    serve(&cli.address, IdleTimeout { idle, deadlines })
 }
 
-/// What to do when a registered socket is ready: Python's `key.data`.
-type Callback = fn(&mut Server, usize, Event);
-
-/// One registered socket, as Python's `SelectorKey`.
-struct Registration {
-    fileobj: Socket,
-    data: Callback,
-}
-
-/// The two kinds of socket the server registers.
-enum Socket {
-    Listener(TcpListener),
-    Connection(Connection),
-}
-
-/// One client, as the selector loop sees it.
-struct Connection {
-    conn: TcpStream,
-    addr: SocketAddr,
-    /// Replies not sent yet: a non-blocking write may take only part of them.
-    outbox: Vec<u8>,
-    /// The client is done (end of input, or `close`): send the outbox, then close.
-    closing: bool,
-    /// What the selector watches this socket for now, (readable, writable).
-    watching: (bool, bool),
-    // SOLUTION-BEGIN
-    /// When the client last sent something (or connected).
-    last_heard: Instant,
-    // SOLUTION-END
-    // STARTER: // TODO: remember when the client last sent something.
-}
-
-/// The selector server: one thread, one selector, every socket registered with it.
-struct Server {
-    selector: Poller,
-    registrations: HashMap<usize, Registration>,
-    next_key: usize,
-    // SOLUTION-BEGIN
-    /// How long a client may say nothing before it is closed: `--idle`.
+// ANCHOR: idle_timeout
+/// Lesson 05's service, which closes the clients that say nothing for `idle`.
+struct IdleTimeout {
+    /// How long a client may say nothing: `--idle`.
     idle: Duration,
-    // SOLUTION-END
+    /// When each client's idle time runs out, unless it says something first.
+    deadlines: HashMap<Client, Instant>,
 }
 
-impl Server {
-    // STARTER: fn new(listener: TcpListener) -> io::Result<Server> {
-    // SOLUTION-BEGIN
-    fn new(listener: TcpListener, idle: Duration) -> io::Result<Server> {
-        // SOLUTION-END
-        let mut server = Server {
-            selector: Poller::new()?,
-            registrations: HashMap::new(),
-            next_key: 0,
-            // SOLUTION-BEGIN
-            idle,
-            // SOLUTION-END
-        };
-        listener.set_nonblocking(true)?;
-        server.register(Socket::Listener(listener), accept)?;
-        Ok(server)
+impl Service for IdleTimeout {
+    fn connected(&mut self, _server: &mut Server, client: Client) {
+        self.deadlines.insert(client, Instant::now() + self.idle);
     }
 
-    /// Python's `sel.register(fileobj, EVENT_READ, data)`, level-triggered.
-    fn register(&mut self, fileobj: Socket, data: Callback) -> io::Result<()> {
-        let key = self.next_key;
-        self.next_key += 1;
-        let interest = Event::readable(key);
-        // SAFETY: a registered socket lives in `self.registrations`, and the only ways
-        // out of it, `unregister` and `Drop for Server`, delete it from the selector
-        // first. If `add` fails, nothing was registered.
-        let added = unsafe {
-            match &fileobj {
-                Socket::Listener(listener) => {
-                    self.selector
-                        .add_with_mode(listener, interest, PollMode::Level)
-                }
-                Socket::Connection(connection) => {
-                    self.selector
-                        .add_with_mode(&connection.conn, interest, PollMode::Level)
-                }
-            }
-        };
-        added?;
-        self.registrations
-            .insert(key, Registration { fileobj, data });
-        Ok(())
-    }
-
-    /// Python's `sel.unregister(conn)` then `conn.close()`, in that order.
-    fn unregister(&mut self, key: usize) {
-        if let Some(registration) = self.registrations.remove(&key) {
-            delete_from(&self.selector, &registration.fileobj);
-        }
-    }
-
-    // ANCHOR: event_loop
-    /// The event loop, forever. Returns only if the selector itself fails.
-    fn serve_forever(&mut self) -> io::Result<()> {
-        let mut events = Events::new();
-        loop {
-            events.clear();
-            // SOLUTION-BEGIN
-            // sel.select(timeout): wake up when a socket is ready, or when the first
-            // client's time runs out, whichever comes first. No client: no timeout.
-            let timeout = self
-                .first_deadline()
-                .map(|deadline| deadline.saturating_duration_since(Instant::now()));
-            self.selector.wait(&mut events, timeout)?;
-            // SOLUTION-END
-            // STARTER: // TODO: wait no longer than until the first client's idle time
-            // STARTER: // runs out: `wait`'s second argument is the longest it may sleep.
-            // STARTER: self.selector.wait(&mut events, None)?;
-            for event in events.iter() {
-                let Some(registration) = self.registrations.get(&event.key) else {
-                    continue; // closed by an earlier callback in this same batch
-                };
-                let callback = registration.data;
-                callback(self, event.key, event);
-            }
-            // SOLUTION-BEGIN
-            self.close_idle(Instant::now());
-            // SOLUTION-END
-            // STARTER: // TODO: say goodbye to, and close, every client that has sent
-            // STARTER: // nothing for `--idle` seconds.
-        }
-    }
-    // ANCHOR_END: event_loop
-    // SOLUTION-BEGIN
-
-    // ANCHOR: close_idle
-    /// When the first client that is not leaving yet will have been idle too long.
-    fn first_deadline(&self) -> Option<Instant> {
-        self.registrations
-            .values()
-            .filter_map(|registration| match &registration.fileobj {
-                Socket::Connection(connection) if !connection.closing => {
-                    Some(connection.last_heard + self.idle)
-                }
-                _ => None,
-            })
-            .min()
-    }
-
-    /// Says goodbye to every client idle for `self.idle` or more, and closes it once
-    /// the goodbye is sent (as `close` does: the connection is `closing`).
-    fn close_idle(&mut self, now: Instant) {
-        let idle: Vec<usize> = self
-            .registrations
-            .iter()
-            .filter_map(|(&key, registration)| match &registration.fileobj {
-                Socket::Connection(connection)
-                    if !connection.closing
-                        && now.duration_since(connection.last_heard) >= self.idle =>
-                {
-                    Some(key)
-                }
-                _ => None,
-            })
-            .collect();
-        for key in idle {
-            let Some(Registration {
-                fileobj: Socket::Connection(connection),
-                ..
-            }) = self.registrations.get_mut(&key)
-            else {
-                continue;
-            };
-            println!("{} idle for too long", connection.addr);
-            connection
-                .outbox
-                .extend_from_slice(b"bye: idle for too long\n");
-            connection.closing = true;
-            let result = connection.flush();
-            settle(self, key, result);
-        }
-    }
-    // ANCHOR_END: close_idle
-    // SOLUTION-END
-}
-
-impl Drop for Server {
-    /// Keeps the SAFETY rule of `register` even when the server is dropped.
-    fn drop(&mut self) {
-        for registration in self.registrations.values() {
-            delete_from(&self.selector, &registration.fileobj);
-        }
-    }
-}
-
-/// Tells the selector to stop watching a socket (before the socket is dropped).
-fn delete_from(selector: &Poller, fileobj: &Socket) {
-    let deleted = match fileobj {
-        Socket::Listener(listener) => selector.delete(listener),
-        Socket::Connection(connection) => selector.delete(&connection.conn),
-    };
-    if let Err(error) = deleted {
-        println!("selector error: {error}");
-    }
-}
-
-/// The listening socket's callback: accept a client and register it.
-fn accept(server: &mut Server, key: usize, _mask: Event) {
-    let Some(Registration {
-        fileobj: Socket::Listener(listener),
-        ..
-    }) = server.registrations.get(&key)
-    else {
-        return;
-    };
-    let (conn, addr) = match listener.accept() {
-        Ok(accepted) => accepted,
-        Err(error) if error.kind() == ErrorKind::WouldBlock => return,
-        Err(error) => {
-            println!("accept failed: {error}");
-            return;
-        }
-    };
-    println!("connected: {addr}");
-    if let Err(error) = conn.set_nonblocking(true) {
-        println!("{addr} error: {error}");
-        return;
-    }
-    let connection = Connection {
-        conn,
-        addr,
-        outbox: Vec::new(),
-        closing: false,
-        watching: (true, false),
-        // SOLUTION-BEGIN
-        last_heard: Instant::now(),
-        // SOLUTION-END
-    };
-    let registered = server.register(Socket::Connection(connection), service_connection);
-    if let Err(error) = registered {
-        println!("{addr} error: {error}");
-    }
-}
-
-/// A connection's callback: read if it is readable, send what waits in its outbox,
-/// then settle what the selector watches it for.
-fn service_connection(server: &mut Server, key: usize, mask: Event) {
-    let Some(Registration {
-        fileobj: Socket::Connection(connection),
-        ..
-    }) = server.registrations.get_mut(&key)
-    else {
-        return;
-    };
-    let mut result = Ok(());
-    if mask.readable && connection.wants_to_read() {
-        result = connection.read();
-    }
-    if result.is_ok() {
-        result = connection.flush();
-    }
-    settle(server, key, result);
-}
-
-/// After a connection's turn, given how it went: close it, or tell the selector what
-/// to watch it for now, if that changed. (The end of lesson 05's `service_connection`.)
-fn settle(server: &mut Server, key: usize, result: io::Result<()>) {
-    let Some(Registration {
-        fileobj: Socket::Connection(connection),
-        ..
-    }) = server.registrations.get_mut(&key)
-    else {
-        return;
-    };
-    let addr = connection.addr;
-    let wanted = connection.wanted_interest();
-    match result {
-        Err(error) => {
-            println!("{addr} error: {error}");
-            server.unregister(key);
-        }
-        Ok(()) if connection.closing && connection.outbox.is_empty() => {
-            println!("{addr} closed");
-            server.unregister(key);
-        }
-        Ok(()) if wanted != connection.watching => {
-            connection.watching = wanted;
-            let interest = Event::new(key, wanted.0, wanted.1);
-            let selector = &server.selector;
-            if let Err(error) =
-                selector.modify_with_mode(&connection.conn, interest, PollMode::Level)
-            {
-                println!("{addr} error: {error}");
-                server.unregister(key);
-            }
-        }
-        Ok(()) => {}
-    }
-}
-
-impl Connection {
-    // ANCHOR: read
-    /// One read, as the tutorial's `conn.recv(1024)`, and its reply queued in the
-    /// outbox. An empty read or `close` mark the connection as closing.
-    fn read(&mut self) -> io::Result<()> {
-        let mut buffer = [0; BUFFER_SIZE];
-        let received = match self.conn.read(&mut buffer) {
-            Ok(received) => received,
-            Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
-            Err(error) => return Err(error),
-        };
-        if received == 0 {
-            self.closing = true;
-            return Ok(());
-        }
-        // SOLUTION-BEGIN
+    fn received(&mut self, server: &mut Server, client: Client, message: &[u8]) {
         // The client said something: its idle time starts again.
-        self.last_heard = Instant::now();
-        // SOLUTION-END
-        // STARTER: // TODO: the client said something, so it is not idle.
-        let message = &buffer[..received];
-        println!("{} wrote: {}", self.addr, printable(message));
-        if is_close(message) {
-            println!("{} asked to close", self.addr);
-            self.closing = true;
-        } else {
-            self.outbox.extend_from_slice(&upper(message));
+        self.deadlines.insert(client, Instant::now() + self.idle);
+        Upper.received(server, client, message);
+    }
+
+    fn closed(&mut self, client: Client) {
+        self.deadlines.remove(&client);
+    }
+    // SOLUTION-BEGIN
+
+    /// sel.select(timeout): the event loop sleeps no longer than until the first
+    /// deadline, even if no socket is ready. No client: no timeout.
+    fn wake_at(&self) -> Option<Instant> {
+        self.deadlines.values().min().copied()
+    }
+
+    /// After every turn, whatever woke the loop: each client whose deadline has
+    /// passed is told goodbye, and closed once that is sent.
+    fn service_actions(&mut self, server: &mut Server) {
+        let now = Instant::now();
+        // The clients first, then the goodbyes: the map cannot change while it is
+        // being gone through.
+        let idle: Vec<Client> = (self.deadlines.iter())
+            .filter(|&(_, &deadline)| deadline <= now)
+            .map(|(&client, _)| client)
+            .collect();
+        for client in idle {
+            println!("{} idle for too long", client.addr);
+            server.send(client, b"bye: idle for too long\n");
+            server.close(client);
+            // It is leaving: no more deadline, so the loop does not wake up for it.
+            self.deadlines.remove(&client);
         }
-        Ok(())
     }
-    // ANCHOR_END: read
-
-    /// Sends as much of the outbox as the socket takes right now, and keeps the rest.
-    fn flush(&mut self) -> io::Result<()> {
-        while !self.outbox.is_empty() {
-            match self.conn.write(&self.outbox) {
-                Ok(0) => return Err(ErrorKind::WriteZero.into()),
-                Ok(sent) => {
-                    self.outbox.drain(..sent);
-                }
-                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(())
-    }
-
-    /// Reading goes on until the client is done, and pauses while the outbox is full.
-    fn wants_to_read(&self) -> bool {
-        !self.closing && self.outbox.len() < OUTBOX_LIMIT
-    }
-
-    /// What the selector should watch for, (readable, writable).
-    fn wanted_interest(&self) -> (bool, bool) {
-        (self.wants_to_read(), !self.outbox.is_empty())
-    }
+    // SOLUTION-END
+    // STARTER:
+    // STARTER: // TODO: say `bye: idle for too long` and a newline to every client whose
+    // STARTER: // deadline has passed, and close it. The event loop must wake up for it,
+    // STARTER: // even when no client makes a sound.
 }
+// ANCHOR_END: idle_timeout

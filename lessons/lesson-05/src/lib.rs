@@ -23,11 +23,19 @@
 //! | `key.fileobj`, `key.data`                      | `Registration { fileobj, data }`            |
 //! | `sel.select(timeout)`                          | `selector.wait(&mut events, timeout)`       |
 //! | `callback = key.data`                          | `let callback = registration.data`          |
-//! | `callback(key.fileobj, mask)`                  | `callback(self, event.key, event)`          |
+//! | `callback(key.fileobj, mask)`                  | `callback(self, service, event.key, event)` |
 //! | `sel.modify(conn, events)`                     | `selector.modify_with_mode(...)`            |
 //! | `sel.unregister(conn)`, `conn.close()`         | `unregister(key)`                           |
 //!
-//! Two things the tutorial's selector server leaves out, and this one adds:
+//! The tutorial's `read` callback does two jobs: the selector's (`recv`, and on an
+//! empty read `unregister` and `close`) and its own server's, `conn.send(data)`. Here
+//! they are apart. The [`Server`] does the selector's work, which is the same for any
+//! server; what a server says to its clients is a [`Service`], whose hooks the event
+//! loop calls. This lesson's service is [`Upper`]; the exercises write their own.
+//! (Python's `socketserver`, next lesson, splits a server the same way, from its
+//! request handler; `asyncio`, built on selectors too, calls it a protocol.)
+//!
+//! Three things the tutorial's selector server leaves out, and this one adds:
 //!
 //! - **An outbox per connection.** On a non-blocking socket, `send` takes only what
 //!   fits in the kernel's buffer right now. The rest of a reply waits in the
@@ -39,14 +47,22 @@
 //! - **A pause when out of file descriptors.** Every connection is one, and a process
 //!   may have only so many. Out of them, `accept` fails, the client stays in the
 //!   backlog, and the listening socket stays readable: the server stops watching it
-//!   for a while instead of failing again on every turn of the loop.
+//!   for a while instead of failing again on every turn of the loop
+//!   (`out_of_descriptors.rs`).
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::time::{Duration, Instant};
+use std::process::ExitCode;
+use std::time::Instant;
 
 use polling::{Event, Events, PollMode, Poller};
+
+mod out_of_descriptors;
+mod service;
+
+use out_of_descriptors::{OutOfDescriptors, is_out_of_descriptors};
+pub use service::{Client, Service, Upper};
 
 /// The most one read takes, as the tutorial's `recv(1024)`.
 pub const BUFFER_SIZE: usize = 1024;
@@ -88,8 +104,9 @@ pub fn is_close(message: &[u8]) -> bool {
 
 // ANCHOR: registration
 /// What to do when a registered socket is ready: Python's `key.data`. It gets the
-/// server (to register, modify, unregister), the socket's key, and the event (`mask`).
-type Callback = fn(&mut Server, usize, Event);
+/// server (to register, modify, unregister), the service (to hand it what clients
+/// say), the socket's key, and the event (`mask`).
+type Callback = fn(&mut Server, &mut dyn Service, usize, Event);
 
 /// One registered socket, as Python's `SelectorKey`.
 struct Registration {
@@ -128,6 +145,9 @@ pub struct Server {
     /// The key for the next registration. Keys are never reused, so an event that
     /// arrives for an already closed connection finds nothing instead of a stranger.
     next_key: usize,
+    /// The connections a service sent to or closed during this turn of the loop: the
+    /// loop settles them before it waits again (see [`Server::send`]).
+    touched: Vec<usize>,
     /// Out of file descriptors: how long to leave the listener alone.
     out_of_descriptors: OutOfDescriptors,
     /// The listener the selector does not watch for now (out of file descriptors),
@@ -143,6 +163,7 @@ impl Server {
             selector: Poller::new()?,
             registrations: HashMap::new(),
             next_key: 0,
+            touched: Vec::new(),
             out_of_descriptors: OutOfDescriptors::default(),
             paused_listener: None,
         };
@@ -153,8 +174,8 @@ impl Server {
 
     // ANCHOR: register
     /// Python's `sel.register(fileobj, EVENT_READ, data)`: from now on, when `fileobj`
-    /// is readable, the event loop calls `data`.
-    fn register(&mut self, fileobj: Socket, data: Callback) -> io::Result<()> {
+    /// is readable, the event loop calls `data`. Returns the socket's key.
+    fn register(&mut self, fileobj: Socket, data: Callback) -> io::Result<usize> {
         let key = self.next_key;
         self.next_key += 1;
         let interest = Event::readable(key);
@@ -181,7 +202,7 @@ impl Server {
         added?;
         self.registrations
             .insert(key, Registration { fileobj, data });
-        Ok(())
+        Ok(key)
     }
     // ANCHOR_END: register
 
@@ -195,15 +216,20 @@ impl Server {
 
     // ANCHOR: event_loop
     /// The event loop, forever: wait until some sockets are ready, call each one's
-    /// callback, wait again. Returns only if the selector itself fails.
-    pub fn serve_forever(&mut self) -> io::Result<()> {
+    /// callback, wait again; `service` answers the clients. Returns only if the
+    /// selector itself fails.
+    pub fn serve_forever(&mut self, mut service: impl Service) -> io::Result<()> {
+        // Handed to every callback, as the one type they all take.
+        let service: &mut dyn Service = &mut service;
         let mut events = Events::new();
         loop {
             // events = sel.select(timeout): sleep until at least one socket is ready,
-            // or, while the listener is paused, until its pause is over.
-            let timeout = self
-                .paused_listener
-                .map(|(_, until)| until.saturating_duration_since(Instant::now()));
+            // or until the first thing due: the end of the listener's pause (out of
+            // file descriptors), or the moment the service wants to be woken up at.
+            // Nothing due: no timeout.
+            let pause_ends = self.paused_listener.map(|(_, until)| until);
+            let first_due = pause_ends.into_iter().chain(service.wake_at()).min();
+            let timeout = first_due.map(|due| due.saturating_duration_since(Instant::now()));
             events.clear();
             self.selector.wait(&mut events, timeout)?;
             for event in events.iter() {
@@ -212,65 +238,15 @@ impl Server {
                     continue; // closed by an earlier callback in this same batch
                 };
                 let callback = registration.data;
-                callback(self, event.key, event);
+                callback(self, service, event.key, event);
             }
             self.resume_accepting_when_due();
+            // socketserver's `service_actions()`: the service's turn, whatever woke us.
+            service.service_actions(self);
+            self.settle_touched(service);
         }
     }
     // ANCHOR_END: event_loop
-
-    // ANCHOR: pause_accepting
-    /// Out of file descriptors: stop watching the listener for a pause (10 ms at
-    /// first, doubling while accepting keeps failing). The waiting client stays in the
-    /// backlog and the listener stays readable, so watched, it would be reported again
-    /// at once, `accept` would fail again at once, and the loop would spin. Python:
-    /// `sel.unregister(sock)` now, `sel.register(sock, EVENT_READ, accept)` later
-    /// (`sel.modify(sock, 0)` works with epoll, but some selectors refuse it).
-    fn pause_accepting(&mut self, key: usize) {
-        let pause = self.out_of_descriptors.failed();
-        let Some(Registration {
-            fileobj: Socket::Listener(listener),
-            ..
-        }) = self.registrations.get(&key)
-        else {
-            return;
-        };
-        // Watch it for nothing: neither readable nor writable.
-        let interest = Event::none(key);
-        match self
-            .selector
-            .modify_with_mode(listener, interest, PollMode::Level)
-        {
-            Ok(()) => self.paused_listener = Some((key, Instant::now() + pause)),
-            Err(error) => println!("selector error: {error}"),
-        }
-    }
-
-    /// Watches the paused listener again once its pause is over. If it still has a
-    /// client waiting, the next `wait` reports it, and `accept` tries again.
-    fn resume_accepting_when_due(&mut self) {
-        let Some((key, until)) = self.paused_listener else {
-            return; // not paused
-        };
-        if Instant::now() < until {
-            return; // woken by another socket: the pause goes on
-        }
-        self.paused_listener = None;
-        if let Some(Registration {
-            fileobj: Socket::Listener(listener),
-            ..
-        }) = self.registrations.get(&key)
-        {
-            let interest = Event::readable(key);
-            if let Err(error) = self
-                .selector
-                .modify_with_mode(listener, interest, PollMode::Level)
-            {
-                println!("selector error: {error}");
-            }
-        }
-    }
-    // ANCHOR_END: pause_accepting
 }
 
 impl Drop for Server {
@@ -294,9 +270,9 @@ fn delete_from(selector: &Poller, fileobj: &Socket) {
 }
 
 // ANCHOR: accept
-/// The listening socket's callback: a client is waiting, accept it and register it
-/// with its own callback, [`service_connection`].
-fn accept(server: &mut Server, key: usize, _mask: Event) {
+/// The listening socket's callback: a client is waiting, accept it, register it with
+/// its own callback, [`service_connection`], and tell the service.
+fn accept(server: &mut Server, service: &mut dyn Service, key: usize, _mask: Event) {
     let Some(Registration {
         fileobj: Socket::Listener(listener),
         ..
@@ -335,89 +311,127 @@ fn accept(server: &mut Server, key: usize, _mask: Event) {
         watching: (true, false), // what `register` asks for: readable
     };
     // sel.register(conn, EVENT_READ, read)
-    let registered = server.register(Socket::Connection(connection), service_connection);
-    if let Err(error) = registered {
-        println!("{addr} error: {error}");
+    match server.register(Socket::Connection(connection), service_connection) {
+        Ok(key) => service.connected(server, Client { key, addr }),
+        Err(error) => println!("{addr} error: {error}"),
     }
 }
 // ANCHOR_END: accept
 
 // ANCHOR: service_connection
-/// A connection's callback: read if it is readable, send what waits in its outbox,
-/// then tell the selector what to watch for next, or close the connection.
-fn service_connection(server: &mut Server, key: usize, mask: Event) {
-    let Some(Registration {
-        fileobj: Socket::Connection(connection),
-        ..
-    }) = server.registrations.get_mut(&key)
-    else {
+/// A connection's callback: read if it is readable, and hand what the client said to
+/// the service; send what waits in its outbox; then settle the connection.
+fn service_connection(server: &mut Server, service: &mut dyn Service, key: usize, mask: Event) {
+    let Some(connection) = server.connection(key) else {
         return;
     };
-    let addr = connection.addr;
+    let client = Client {
+        key,
+        addr: connection.addr,
+    };
     // Read only if we still want to: an event can say "readable" when we asked only
     // for "writable" (a hang-up is both), and a full outbox means: not now.
-    let mut result = Ok(());
+    let mut buffer = [0; BUFFER_SIZE];
+    let mut received = 0;
     if mask.readable && connection.wants_to_read() {
-        result = connection.read();
-    }
-    // Reply at once after a read, as Python's `conn.send(data)`; and on "writable",
-    // send what an earlier write could not.
-    if result.is_ok() {
-        result = connection.flush();
-    }
-    let wanted = connection.wanted_interest();
-    match result {
-        Err(error) => {
-            println!("{addr} error: {error}");
-            server.unregister(key);
-        }
-        Ok(()) if connection.closing && connection.outbox.is_empty() => {
-            println!("{addr} closed");
-            server.unregister(key);
-        }
-        Ok(()) if wanted != connection.watching => {
-            // sel.modify(conn, events): read or not, write or not, from now on.
-            connection.watching = wanted;
-            let interest = Event::new(key, wanted.0, wanted.1);
-            let selector = &server.selector;
-            if let Err(error) =
-                selector.modify_with_mode(&connection.conn, interest, PollMode::Level)
-            {
-                println!("{addr} error: {error}");
-                server.unregister(key);
+        match connection.read(&mut buffer) {
+            Ok(count) => received = count,
+            Err(error) => {
+                server.settle(service, key, Err(error));
+                return;
             }
         }
-        Ok(()) => {}
     }
+    // if data: what to answer, if anything, is the service's business.
+    if received > 0 {
+        service.received(server, client, &buffer[..received]);
+    }
+    // Send the reply at once, as Python's `conn.send(data)`; and on "writable", send
+    // what an earlier write could not.
+    let Some(connection) = server.connection(key) else {
+        return;
+    };
+    let result = connection.flush();
+    server.settle(service, key, result);
 }
 // ANCHOR_END: service_connection
 
+impl Server {
+    /// The connection registered under `key`, if it is still there.
+    fn connection(&mut self, key: usize) -> Option<&mut Connection> {
+        match self.registrations.get_mut(&key) {
+            Some(Registration {
+                fileobj: Socket::Connection(connection),
+                ..
+            }) => Some(connection),
+            _ => None,
+        }
+    }
+
+    // ANCHOR: settle
+    /// After a connection's turn, given how it went: close it, or tell the selector
+    /// what to watch it for now, if that changed.
+    fn settle(&mut self, service: &mut dyn Service, key: usize, result: io::Result<()>) {
+        let Some(Registration {
+            fileobj: Socket::Connection(connection),
+            ..
+        }) = self.registrations.get_mut(&key)
+        else {
+            return;
+        };
+        let addr = connection.addr;
+        let wanted = connection.wanted_interest();
+        match result {
+            Err(error) => println!("{addr} error: {error}"),
+            Ok(()) if connection.closing && connection.outbox.is_empty() => {
+                println!("{addr} closed");
+            }
+            Ok(()) if wanted != connection.watching => {
+                // sel.modify(conn, events): read or not, write or not, from now on.
+                connection.watching = wanted;
+                let interest = Event::new(key, wanted.0, wanted.1);
+                let selector = &self.selector;
+                match selector.modify_with_mode(&connection.conn, interest, PollMode::Level) {
+                    Ok(()) => return,
+                    Err(error) => println!("{addr} error: {error}"),
+                }
+            }
+            Ok(()) => return,
+        }
+        // An error, or a client done and answered: close the connection.
+        self.unregister(key);
+        service.closed(Client { key, addr });
+    }
+
+    /// Settles every connection a service sent to or closed during this turn. Not
+    /// at once, in `send`: closing calls the service's `closed`, and the service is
+    /// busy in the hook that sends.
+    fn settle_touched(&mut self, service: &mut dyn Service) {
+        for key in std::mem::take(&mut self.touched) {
+            self.settle(service, key, Ok(()));
+        }
+    }
+    // ANCHOR_END: settle
+}
+
 impl Connection {
     // ANCHOR: read
-    /// One read, as the tutorial's `conn.recv(1024)`, and its reply queued in the
-    /// outbox. An empty read (the client closed its side) or `close` mark the
-    /// connection as closing: what is already in the outbox is still sent.
-    fn read(&mut self) -> io::Result<()> {
-        let mut buffer = [0; BUFFER_SIZE];
-        let received = match self.conn.read(&mut buffer) {
+    /// One read, as the tutorial's `conn.recv(1024)`: how many bytes came into
+    /// `buffer`. An empty read means the client closed its side: the connection is
+    /// closing, and what is already in the outbox is still sent.
+    fn read(&mut self, buffer: &mut [u8; BUFFER_SIZE]) -> io::Result<usize> {
+        let received = match self.conn.read(buffer) {
             Ok(received) => received,
             // Readiness is a hint, not a promise: if the data is not there, try later.
-            Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
+            Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(0),
             Err(error) => return Err(error),
         };
         if received == 0 {
             self.closing = true; // if not data: the client has no more to say
-            return Ok(());
-        }
-        let message = &buffer[..received];
-        println!("{} wrote: {}", self.addr, printable(message));
-        if is_close(message) {
-            println!("{} asked to close", self.addr);
-            self.closing = true;
         } else {
-            self.outbox.extend_from_slice(&upper(message));
+            println!("{} wrote: {}", self.addr, printable(&buffer[..received]));
         }
-        Ok(())
+        Ok(received)
     }
     // ANCHOR_END: read
 
@@ -457,56 +471,49 @@ impl Connection {
     // ANCHOR_END: interest
 }
 
-// ANCHOR: out_of_descriptors
-/// The `errno` values of "too many open files": EMFILE, this process has all the file
-/// descriptors it may have (`ulimit -n`), and ENFILE, the whole system has. They are
-/// the same numbers on Linux, macOS and the BSDs. std has no `io::ErrorKind` for them
-/// (they are `Uncategorized`), and two numbers are not worth a dependency (the `libc`
-/// crate has them, as `libc::EMFILE` and `libc::ENFILE`).
-const EMFILE: i32 = 24;
-const ENFILE: i32 = 23;
-
-/// Did this call fail because no file descriptor was left (for us, or for anyone)?
-fn is_out_of_descriptors(error: &io::Error) -> bool {
-    matches!(error.raw_os_error(), Some(EMFILE | ENFILE))
-}
-
-/// How long to leave the listener alone while out of file descriptors: the pause
-/// doubles from [`FIRST_PAUSE`](Self::FIRST_PAUSE) up to
-/// [`LONGEST_PAUSE`](Self::LONGEST_PAUSE) while accepting keeps failing, and starts
-/// over once it works. Each burst is logged once, and its end once: a log line per
-/// failed `accept` would be thousands a second.
-#[derive(Default)]
-struct OutOfDescriptors {
-    /// The last pause, while out of descriptors; `None` while accepting works.
-    pause: Option<Duration>,
-}
-
-impl OutOfDescriptors {
-    const FIRST_PAUSE: Duration = Duration::from_millis(10);
-    const LONGEST_PAUSE: Duration = Duration::from_millis(500);
-
-    /// `accept` failed again: how long to pause before the next try.
-    fn failed(&mut self) -> Duration {
-        let pause = match self.pause {
-            None => {
-                println!("out of file descriptors: pausing accept until one frees");
-                Self::FIRST_PAUSE
+/// What `main` does, for this lesson's server and for the exercises': listen on
+/// `address`, say so on the first line (`listening on HOST:PORT`, which the tests
+/// read), and serve every client with `service`, forever. Any error is explained on
+/// stderr, and the process fails.
+pub fn serve(address: &Address, service: impl Service) -> ExitCode {
+    let listener = match listen(address) {
+        Ok(listener) => listener,
+        Err(error) => {
+            let Address { host, port } = address;
+            eprintln!("error: cannot listen on {host}:{port}: {error}");
+            if error.kind() == ErrorKind::AddrInUse {
+                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
             }
-            Some(pause) => (pause * 2).min(Self::LONGEST_PAUSE),
-        };
-        self.pause = Some(pause);
-        pause
-    }
-
-    /// `accept` worked: if that ends a burst, say so, and pause briefly next time.
-    fn succeeded(&mut self) {
-        if self.pause.take().is_some() {
-            println!("accepting again");
+            return ExitCode::FAILURE;
+        }
+    };
+    let local_address = match listener.local_addr() {
+        Ok(address) => address,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut server = match Server::new(listener) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: cannot set up the selector: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("listening on {local_address}");
+    println!(
+        "serving every client from one thread; talk to me: cargo run -p lesson-05 --bin lesson-05-client -- --port {}",
+        local_address.port()
+    );
+    match server.serve_forever(service) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
         }
     }
 }
-// ANCHOR_END: out_of_descriptors
 
 /// How the log shows a message: quoted, invisible characters escaped, bytes that are
 /// not UTF-8 shown as `�`, and long messages cut short.
@@ -539,7 +546,8 @@ pub fn ask(conn: &mut TcpStream, message: &[u8]) -> io::Result<Vec<u8>> {
 }
 // ANCHOR_END: ask
 
-// Unit tests of the server's bookkeeping (outbox, backpressure, closing), driving the
-// callbacks by hand on real sockets. The tests in tests/ drive the real binary.
+// Unit tests of the server's bookkeeping (outbox, backpressure, closing, the service's
+// hooks), driving the callbacks by hand on real sockets. The tests in tests/ drive the
+// real binary.
 #[cfg(test)]
 mod tests;

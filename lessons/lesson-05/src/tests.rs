@@ -1,5 +1,6 @@
 //! The server's bookkeeping, tested by calling its callbacks by hand, as the event loop
-//! would, on a real connection.
+//! would, on a real connection, with the lesson's service or one that writes down
+//! which hooks were called.
 
 use std::net::Shutdown;
 use std::thread;
@@ -33,19 +34,15 @@ fn server_with_one_client() -> (Server, TcpStream) {
     client
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    accept(&mut server, 0, Event::readable(0));
+    accept(&mut server, &mut Upper, 0, Event::readable(0));
     assert!(server.registrations.contains_key(&CLIENT));
     (server, client)
 }
 
 fn connection(server: &mut Server) -> &mut Connection {
-    match server.registrations.get_mut(&CLIENT) {
-        Some(Registration {
-            fileobj: Socket::Connection(connection),
-            ..
-        }) => connection,
-        _ => panic!("the client is not registered"),
-    }
+    server
+        .connection(CLIENT)
+        .expect("the client is not registered")
 }
 
 #[test]
@@ -70,7 +67,7 @@ fn a_client_that_does_not_read_is_not_read_from_once_its_outbox_is_full() {
     // Enough turns of the loop to read all 32 MiB, if nothing held the server back;
     // the client reads nothing, so its replies pile up in the outbox, up to the limit.
     for _ in 0..(32 << 10) {
-        service_connection(&mut server, CLIENT, Event::all(CLIENT));
+        service_connection(&mut server, &mut Upper, CLIENT, Event::all(CLIENT));
         let waiting = connection(&mut server).outbox.len();
         assert!(waiting < OUTBOX_LIMIT + BUFFER_SIZE, "{waiting} bytes wait");
     }
@@ -96,9 +93,99 @@ fn a_closing_connection_sends_its_whole_outbox_before_it_closes() {
     let deadline = Instant::now() + Duration::from_secs(10);
     while server.registrations.contains_key(&CLIENT) {
         assert!(Instant::now() < deadline, "the connection was never closed");
-        service_connection(&mut server, CLIENT, Event::writable(CLIENT));
+        service_connection(&mut server, &mut Upper, CLIENT, Event::writable(CLIENT));
     }
     assert_eq!(receiving.join().unwrap().unwrap(), pending);
+}
+
+/// A service that writes down the hooks the server calls, and answers as `Upper`.
+#[derive(Default)]
+struct Recorder {
+    calls: Vec<String>,
+}
+
+impl Service for Recorder {
+    fn connected(&mut self, _server: &mut Server, client: Client) {
+        self.calls.push(format!("connected {}", client.key));
+    }
+
+    fn received(&mut self, server: &mut Server, client: Client, message: &[u8]) {
+        let message = String::from_utf8_lossy(message);
+        self.calls
+            .push(format!("received {} {message}", client.key));
+        Upper.received(server, client, message.as_bytes());
+    }
+
+    fn closed(&mut self, client: Client) {
+        self.calls.push(format!("closed {}", client.key));
+    }
+}
+
+/// Turns the loop for the one client until `done`, as the event loop would on
+/// "readable"; panics after ten seconds.
+fn turn_until(server: &mut Server, recorder: &mut Recorder, done: fn(&Server, &Recorder) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(server, recorder) {
+        assert!(Instant::now() < deadline, "never happened");
+        service_connection(server, recorder, CLIENT, Event::readable(CLIENT));
+    }
+}
+
+#[test]
+fn the_service_hears_a_client_come_speak_and_go() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut server = Server::new(listener).unwrap();
+    let mut recorder = Recorder::default();
+    let mut client = TcpStream::connect(address).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    accept(&mut server, &mut recorder, 0, Event::readable(0));
+    assert_eq!(server.clients().len(), 1);
+    client.write_all(b"hi").unwrap();
+    // The reply goes out in the same turn as the read.
+    turn_until(&mut server, &mut recorder, |_, recorder| {
+        recorder.calls.len() == 2
+    });
+    let mut reply = [0; 2];
+    client.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"HI");
+    client.write_all(b"close").unwrap();
+    turn_until(&mut server, &mut recorder, |server, _| {
+        server.clients().is_empty()
+    });
+    assert_eq!(
+        recorder.calls,
+        [
+            "connected 1",
+            "received 1 hi",
+            "received 1 close",
+            "closed 1"
+        ]
+    );
+}
+
+#[test]
+fn send_queues_for_a_client_that_reads_and_the_loop_then_watches_it_for_writable() {
+    let (mut server, _client) = server_with_one_client();
+    let client = server.clients()[0];
+    assert!(server.send(client, b"news\n"));
+    assert_eq!(connection(&mut server).watching, (true, false));
+    // After the turn, the selector is told: the outbox waits to be written.
+    server.settle_touched(&mut Upper);
+    assert_eq!(connection(&mut server).watching, (true, true));
+    // A client whose outbox is full is not reading: it misses what is sent.
+    connection(&mut server).outbox = vec![b'x'; OUTBOX_LIMIT];
+    assert!(!server.send(client, b"more\n"));
+    assert_eq!(connection(&mut server).outbox.len(), OUTBOX_LIMIT);
+    // Nor does a client that is leaving hear any more.
+    connection(&mut server).outbox.clear();
+    server.close(client);
+    assert!(!server.send(client, b"more\n"));
+    // Nothing waits for it: the turn's end closes it.
+    server.settle_touched(&mut Upper);
+    assert!(server.clients().is_empty());
 }
 
 #[test]

@@ -11,25 +11,21 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "05-broadcast",
         title: "Pass every message on to the other clients",
-        minutes: 30,
+        minutes: 15,
         hints: &[
-            "Sending to another client is what the server already does with replies: \
-             put the bytes in that connection's `outbox`, and the event loop sends them \
-             when the socket is writable. But the selector only says \"writable\" if it \
-             is watching for it: after changing another connection's outbox, call \
-             `settle` for it, which tells the selector.",
-            "`read` has to hand the message back: make it return \
-             `io::Result<Option<Vec<u8>>>`, `Some(message.to_vec())` for a message it \
-             answered, `None` otherwise (nothing read, end of input, `close`). In \
-             `service_connection`, keep the message and the client's `addr`, and pass \
-             the message on after `settle(server, key, result)`: by then the borrow \
-             of `connection` has ended, and the map of registrations is yours again.",
-            "To visit the others, first collect their keys, \
-             `server.registrations.keys().copied().filter(|&k| k != key).collect::<Vec<_>>()`, \
-             then for each one `get_mut` it, skip the listener and any connection that \
-             is `closing`, `extend_from_slice` the line onto its `outbox`, and \
-             `settle(server, other, Ok(()))`. The line is `format!(\"{addr}: \")` plus \
-             the message without its trailing newline, plus `\\n`.",
+            "One thread holds every connection, so reaching another client is no harder \
+             than answering this one: `Upper.received` answers with the `server` your \
+             hook is given. See what else a hook may do with it in lesson 05's \
+             `src/service.rs`, after the `Service` trait.",
+            "`server.clients()` lists everyone connected, the sender too; \
+             `server.send(client, bytes)` queues bytes for one of them, and the event \
+             loop sends them when that socket is writable. Compare each client with \
+             `from` (a `Client` is `PartialEq`), and leave `close` out: `lesson_05::is_close`.",
+            "The line: `let mut line = format!(\"{}: \", from.addr).into_bytes();`, then \
+             the message without its line ending (`message.strip_suffix(b\"\\n\")\
+             .unwrap_or(message)`, then the same for `b\"\\r\"`), then \
+             `line.push(b'\\n')`. Then `for client in server.clients() { if client != \
+             from { server.send(client, &line); } }`.",
         ],
         args: &[],
         setup: None,
@@ -40,22 +36,22 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "05-idle-timeout",
         title: "Close the clients that say nothing",
-        minutes: 30,
+        minutes: 20,
         hints: &[
-            "The selector's `wait(&mut events, timeout)` sleeps until a socket is ready \
-             *or* the timeout passes (`None`: no limit), like Python's \
-             `sel.select(timeout)`. So the loop can wake up in time for the first client \
-             whose idle time runs out, even when no socket is ready.",
-            "Give `Connection` a `last_heard: Instant`, set to `Instant::now()` in \
-             `accept` and again in `read` whenever data arrives. Keep the idle \
-             `Duration` in `Server` (pass it to `Server::new`). The timeout for `wait` \
-             is the earliest `last_heard + idle` among the connections that are not \
-             `closing`, minus now: `deadline.saturating_duration_since(Instant::now())`.",
-            "After the `for event` loop, find the connections with \
-             `now.duration_since(last_heard) >= idle` that are not `closing` (collect \
-             their keys first), and for each: queue `bye: idle for too long\\n` in its \
-             outbox, set `closing`, `flush()`, and `settle(self, key, result)`: the \
-             connection closes once the goodbye is sent, as after `close`.",
+            "Every client may stay quiet, so no socket will wake the event loop when \
+             time is up. Two hooks of the `Service` trait (lesson 05's \
+             `src/service.rs`) are about time: see where `serve_forever` in \
+             `src/lib.rs` calls them, and what it does with what they return.",
+            "`wake_at` tells the loop the latest moment it may sleep until, as the \
+             timeout of Python's `sel.select(timeout)`: the earliest of your \
+             `deadlines`. `service_actions` runs after every turn of the loop, whatever \
+             woke it: there, compare each deadline with `Instant::now()`.",
+            "`fn wake_at(&self) -> Option<Instant> { self.deadlines.values().min().copied() }`. \
+             In `service_actions`, first collect the clients whose deadline is \
+             `<= now` (the map cannot change while you go through it), then for each: \
+             `server.send(client, b\"bye: idle for too long\\n\")`, \
+             `server.close(client)` (it closes once the goodbye is sent), and remove its \
+             deadline, so that the loop stops waking up for it.",
         ],
         args: &["--idle", "1"],
         setup: None,
