@@ -1,11 +1,23 @@
 //! The protocol's pieces, one by one, and the connection's steps, driven by hand on a
 //! real connection, as the event loop would drive them.
 
+use std::fs;
+use std::io::{self, Cursor, ErrorKind, Read};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::*;
+use polling::Event;
 
-fn header(command: Command, name: &str, size: u64) -> Header {
+use crate::connection::Connection;
+use crate::files::part_owner;
+use crate::server::{Registration, Socket, accept};
+use crate::*;
+
+/// The lesson's commands, as its server gives them to the parser.
+const TUTORIAL: &[&str] = &["put", "get"];
+
+fn header(command: &'static str, name: &str, size: u64) -> Header {
     Header {
         command,
         name: name.to_string(),
@@ -16,16 +28,16 @@ fn header(command: Command, name: &str, size: u64) -> Header {
 #[test]
 fn the_tutorial_header_has_no_end_marker_and_is_taken_whole() {
     assert_eq!(
-        parse_header(b"put|notes.txt|1234"),
-        Parsed::Complete(header(Command::Put, "notes.txt", 1234), 18)
+        parse_header(b"put|notes.txt|1234", TUTORIAL),
+        Parsed::Complete(header("put", "notes.txt", 1234), 18)
     );
     assert_eq!(
-        parse_header(b"get|notes.txt|0"),
-        Parsed::Complete(header(Command::Get, "notes.txt", 0), 15)
+        parse_header(b"get|notes.txt|0", TUTORIAL),
+        Parsed::Complete(header("get", "notes.txt", 0), 15)
     );
     assert_eq!(
-        parse_header("get|grüße.txt|0".as_bytes()),
-        Parsed::Complete(header(Command::Get, "grüße.txt", 0), 17)
+        parse_header("get|grüße.txt|0".as_bytes(), TUTORIAL),
+        Parsed::Complete(header("get", "grüße.txt", 0), 17)
     );
 }
 
@@ -33,12 +45,12 @@ fn the_tutorial_header_has_no_end_marker_and_is_taken_whole() {
 fn a_newline_ends_a_header_and_what_follows_is_left_for_the_file() {
     let inbox = b"put|a.txt|5\nhello";
     assert_eq!(
-        parse_header(inbox),
-        Parsed::Complete(header(Command::Put, "a.txt", 5), 12)
+        parse_header(inbox, TUTORIAL),
+        Parsed::Complete(header("put", "a.txt", 5), 12)
     );
     assert_eq!(
-        parse_header(b"\r\n\nget|a.txt|0\r\nsecond_active"),
-        Parsed::Complete(header(Command::Get, "a.txt", 0), 16)
+        parse_header(b"\r\n\nget|a.txt|0\r\nsecond_active", TUTORIAL),
+        Parsed::Complete(header("get", "a.txt", 0), 16)
     );
 }
 
@@ -54,7 +66,11 @@ fn the_start_of_a_header_waits_for_the_rest() {
         b"put|notes",
         b"put|notes.txt|",
     ] {
-        assert_eq!(parse_header(start), Parsed::Incomplete, "{start:?}");
+        assert_eq!(
+            parse_header(start, TUTORIAL),
+            Parsed::Incomplete,
+            "{start:?}"
+        );
     }
 }
 
@@ -79,14 +95,14 @@ fn what_cannot_become_a_header_is_invalid_at_once() {
         (b"put|a.txt\n", "expected cmd|filename|filesize"),
         (b"put|\xff.txt|1\n", "the header is not UTF-8"),
     ] {
-        match parse_header(inbox) {
+        match parse_header(inbox, TUTORIAL) {
             Parsed::Invalid(why) => assert!(why.contains(expected), "{inbox:?}: {why}"),
             other => panic!("{inbox:?}: {other:?}"),
         }
     }
     let endless = vec![b'p'; HEADER_LIMIT + 1];
     assert_eq!(
-        parse_header(&endless),
+        parse_header(&endless, TUTORIAL),
         Parsed::Invalid(format!("no header within {HEADER_LIMIT} bytes"))
     );
 }
@@ -97,21 +113,15 @@ fn the_tutorial_rule_cannot_tell_a_size_that_the_network_cut_short() {
     // reads as a whole header announcing 1 byte. Our clients never send a header
     // behind bytes in flight, so the network never cuts one.
     assert_eq!(
-        parse_header(b"put|a.txt|1"),
-        Parsed::Complete(header(Command::Put, "a.txt", 1), 11)
+        parse_header(b"put|a.txt|1", TUTORIAL),
+        Parsed::Complete(header("put", "a.txt", 1), 11)
     );
 }
 
 #[test]
 fn our_clients_headers_end_with_a_newline() {
-    assert_eq!(
-        header(Command::Put, "a.txt", 5).to_bytes(),
-        b"put|a.txt|5\n"
-    );
-    assert_eq!(
-        header(Command::Get, "a.txt", 0).to_bytes(),
-        b"get|a.txt|0\n"
-    );
+    assert_eq!(header("put", "a.txt", 5).to_bytes(), b"put|a.txt|5\n");
+    assert_eq!(header("get", "a.txt", 0).to_bytes(), b"get|a.txt|0\n");
 }
 
 #[test]
@@ -199,7 +209,7 @@ fn server_with_one_client(root: &Path) -> (Server, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     let files = Files::prepare(root, 1 << 20).unwrap();
-    let mut server = Server::new(listener, files).unwrap();
+    let mut server = Server::new(listener, files, PutAndGet).unwrap();
     let client = TcpStream::connect(address).unwrap();
     client
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -245,12 +255,12 @@ fn two_uploads_arrive_correctly_however_the_network_cuts_them() {
         let (mut server, _client) = server_with_one_client(&root.0);
         let (connection, files) = connection(&mut server);
         connection.inbox.extend_from_slice(&stream[..cut]);
-        connection.advance(files).unwrap();
+        connection.advance(files, &mut PutAndGet).unwrap();
         connection.inbox.extend_from_slice(&stream[cut..]);
-        connection.advance(files).unwrap();
+        connection.advance(files, &mut PutAndGet).unwrap();
         assert_eq!(connection.outbox, b"OKOK", "cut at {cut}");
         assert!(connection.inbox.is_empty(), "cut at {cut}");
-        let upload = &files.upload.path;
+        let upload = &root.0.join("upload");
         assert_eq!(fs::read(upload.join("a.txt")).unwrap(), b"hello world!");
         assert_eq!(fs::read(upload.join("b.txt")).unwrap(), b"abc");
         assert_eq!(listing(upload), ["a.txt", "b.txt"], "cut at {cut}");
@@ -263,18 +273,18 @@ fn an_upload_is_invisible_until_complete_and_gone_if_abandoned() {
     let (mut server, _client) = server_with_one_client(&root.0);
     let (connection, files) = connection(&mut server);
     connection.inbox.extend_from_slice(b"put|a.txt|10\nhello");
-    connection.advance(files).unwrap();
+    connection.advance(files, &mut PutAndGet).unwrap();
     // Half of it is on disk, under a hidden temporary name only.
-    let during = listing(&files.upload.path);
+    let during = listing(&root.0.join("upload"));
     assert_eq!(during.len(), 1, "{during:?}");
     assert!(during[0].starts_with('.') && during[0].ends_with(".part"));
     // The client closes its side before the rest comes.
     connection.closing = true;
-    connection.advance(files).unwrap();
+    connection.advance(files, &mut PutAndGet).unwrap();
     assert_eq!(connection.outbox, b"OK");
     connection.outbox.clear(); // as if sent
     assert!(connection.is_finished());
-    assert!(listing(&files.upload.path).is_empty());
+    assert!(listing(&root.0.join("upload")).is_empty());
 }
 
 #[test]
@@ -283,8 +293,8 @@ fn a_connection_dropped_mid_upload_deletes_its_temporary_file() {
     let (mut server, _client) = server_with_one_client(&root.0);
     let (connection, files) = connection(&mut server);
     connection.inbox.extend_from_slice(b"put|a.txt|10\nhello");
-    connection.advance(files).unwrap();
-    let upload = files.upload.path.clone();
+    connection.advance(files, &mut PutAndGet).unwrap();
+    let upload = root.0.join("upload");
     assert_eq!(listing(&upload).len(), 1);
     // What an error does: unregister, which drops the connection.
     server.unregister(CLIENT);
@@ -299,8 +309,11 @@ fn a_re_upload_replaces_the_old_file_whole() {
     connection
         .inbox
         .extend_from_slice(b"put|a.txt|20\nthe first, long one.put|a.txt|5\nshort");
-    connection.advance(files).unwrap();
-    assert_eq!(fs::read(files.upload.path.join("a.txt")).unwrap(), b"short");
+    connection.advance(files, &mut PutAndGet).unwrap();
+    assert_eq!(
+        fs::read(root.0.join("upload").join("a.txt")).unwrap(),
+        b"short"
+    );
 }
 
 #[test]
@@ -309,11 +322,11 @@ fn a_download_streams_through_a_bounded_outbox() {
     let (mut server, _client) = server_with_one_client(&root.0);
     let (connection, files) = connection(&mut server);
     let content: Vec<u8> = (0..OUTBOX_LIMIT * 3 + 7).map(|i| i as u8).collect();
-    fs::write(files.download.path.join("big.bin"), &content).unwrap();
+    fs::write(root.0.join("download").join("big.bin"), &content).unwrap();
     connection
         .inbox
         .extend_from_slice(b"get|big.bin|0\nsecond_active");
-    connection.advance(files).unwrap();
+    connection.advance(files, &mut PutAndGet).unwrap();
     let yes = format!("YES|{}", content.len()).into_bytes();
     assert!(connection.outbox.starts_with(&yes));
     assert!(connection.is_sending());
@@ -323,10 +336,68 @@ fn a_download_streams_through_a_bounded_outbox() {
     while connection.is_sending() {
         assert!(connection.outbox.len() <= OUTBOX_LIMIT + yes.len());
         sent.append(&mut connection.outbox);
-        connection.advance(files).unwrap();
+        connection.advance(files, &mut PutAndGet).unwrap();
     }
     assert_eq!(sent[yes.len()..], content[..]);
     assert_eq!(connection.wanted_interest(), (true, false));
+}
+
+/// A server of our own, as an exercise writes one: the lesson's, and one command more,
+/// answered from memory as a `get` answers from a file.
+struct WithList;
+
+impl Commands for WithList {
+    fn names(&self) -> &'static [&'static str] {
+        &["put", "get", "list"]
+    }
+
+    fn other(&mut self, request: Request, _files: &Files) -> io::Result<Answer> {
+        let listing = b"a.txt\n".to_vec();
+        let size = listing.len() as u64;
+        Ok(Answer::Send(Download::new(
+            request.header.command,
+            Cursor::new(listing),
+            size,
+        )))
+    }
+}
+
+#[test]
+fn a_server_that_knows_one_more_command_parses_it_and_answers_it_its_way() {
+    let more = WithList.names();
+    assert_eq!(
+        parse_header(b"list|-|0", more),
+        Parsed::Complete(header("list", "-", 0), 8)
+    );
+    // The start of a command the server knows waits; for the lesson's, it is no header.
+    assert_eq!(parse_header(b"li", more), Parsed::Incomplete);
+    assert!(matches!(parse_header(b"li", TUTORIAL), Parsed::Invalid(_)));
+    match parse_header(b"delete|x|0", more) {
+        Parsed::Invalid(why) => assert!(why.ends_with("expected put, get or list"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // Through a connection: `other` answers, the lesson's stages send it, and the
+    // lesson's `get` still works on the same connection.
+    let root = TempDir::new("more");
+    let (mut server, _client) = server_with_one_client(&root.0);
+    let (connection, files) = connection(&mut server);
+    fs::write(root.0.join("download").join("a.txt"), "abc").unwrap();
+    connection
+        .inbox
+        .extend_from_slice(b"list|-|0\nsecond_activeget|a.txt|0\nsecond_active");
+    connection.advance(files, &mut WithList).unwrap();
+    assert_eq!(connection.outbox, b"YES|6a.txt\n");
+    connection.outbox.clear(); // as if sent: the listing is out, the `get` is next
+    connection.advance(files, &mut WithList).unwrap();
+    assert_eq!(connection.outbox, b"YES|3abc");
+    connection.outbox.clear();
+    connection.advance(files, &mut WithList).unwrap();
+    // The lesson's server refuses it, and closes: the client may be sending anything.
+    connection.inbox.extend_from_slice(b"list|-|0\n");
+    connection.advance(files, &mut PutAndGet).unwrap();
+    let expected = b"NO|bad request: unknown command \"list\": expected put or get";
+    assert_eq!(connection.outbox, expected);
+    assert!(connection.closing);
 }
 
 #[test]
@@ -337,7 +408,7 @@ fn refusals_answer_no_and_a_refused_put_closes() {
     connection
         .inbox
         .extend_from_slice(b"get|nothing.txt|0\nget|../x|0\n");
-    connection.advance(files).unwrap();
+    connection.advance(files, &mut PutAndGet).unwrap();
     let expected = b"NO|0NO|bad name: \"../x\" contains a path separator (/ or \\)";
     assert_eq!(connection.outbox, expected);
     assert!(!connection.closing, "a refused get keeps the connection");
@@ -345,12 +416,12 @@ fn refusals_answer_no_and_a_refused_put_closes() {
     connection
         .inbox
         .extend_from_slice(b"put|a.txt|2000000\nnever stored");
-    connection.advance(files).unwrap();
+    connection.advance(files, &mut PutAndGet).unwrap();
     let expected = b"NO|too big: 2000000 bytes, the limit is 1048576 bytes";
     assert_eq!(connection.outbox, expected);
     assert!(connection.closing, "a refused put closes the connection");
     assert!(connection.inbox.is_empty());
-    assert!(listing(&files.upload.path).is_empty());
+    assert!(listing(&root.0.join("upload")).is_empty());
 }
 
 #[test]

@@ -20,19 +20,19 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "09-resume",
         title: "Resume a download from an offset",
-        minutes: 40,
+        minutes: 25,
         hints: &[
-            "The header's third field is already parsed: `header.size`, a `u64`, which the \
-             tutorial's clients send as 0 and the lesson ignores for a `get`. Call it the \
-             offset: `let Header { name, size: offset, .. } = header;`.",
-            "It comes from the network, so check it against the file's size before using \
-             it: past the end is a refusal, `self.refuse(format!(\"offset {offset} is past \
-             the end of {name:?} ({size} bytes)\"), false)`, and the connection stays \
-             usable. At the very end is fine: nothing is left to send.",
-            "`file.seek(SeekFrom::Start(offset))` (with `use std::io::{Seek, SeekFrom}`, \
+            "Your `get` promises and sends the whole file, as the lesson's does. Where to \
+             start is already in the request: look at the header's fields, and find the one \
+             that the lesson's `get` never reads.",
+            "`request.header.size`, which the tutorial's clients send as 0, is the offset. \
+             It comes from the network, so compare it with the file's `size` before you use \
+             it: past the end is a refusal that keeps the connection, \
+             `request.refuse(why, false)`; at the very end is fine, nothing is left to send.",
+            "`file.seek(SeekFrom::Start(offset))?` (with `use std::io::{Seek, SeekFrom}`, \
              and `let mut file = file;`) moves the file to the offset. Then promise what is \
-             left, `YES|{size - offset}`, and give the `Download` that many bytes, \
-             `size: left, left`: `send_file` sends exactly `left` bytes.",
+             left: `Download::new(name, file, size - offset)`, whose size is what \
+             `YES|...` announces and exactly what is sent.",
         ],
         args: &[],
         setup: Some(the_fox),
@@ -41,22 +41,21 @@ pub const EXERCISES: &[Exercise] = &[
     Exercise {
         id: "09-list",
         title: "List the files there are to get",
-        minutes: 30,
+        minutes: 25,
         hints: &[
-            "`list|-|0` is not a header `parse_header` knows (it refuses any command but \
-             `put` and `get`), so recognise it first, in `read_header`: the inbox's first \
-             line (up to a `\\n`, or all of it if there is none), without a trailing `\\r`, \
-             is exactly `b\"list|-|0\"`. Drain it, newline included, from the inbox.",
-            "`files.download.names()` gives the directory's names (those that are \
-             UTF-8). Keep a name only if `check_name` accepts it (that leaves out hidden \
-             and temporary files) and `get` would serve it: \
-             `files.download.open_file(&name)` opens it as `get` does (a link is \
-             refused), and its `.metadata()` says `is_file()`; then `names.sort()`.",
-            "Answer as a `get` does, so the client needs nothing new: `YES|{len}` where \
-             `len` is the listing's length in bytes (each name and a `\\n`), then, on \
-             `second_active`, the listing. `Download::source` is any reader: \
-             `Box::new(io::Cursor::new(listing))` streams bytes from memory through \
-             `send_file` like a file.",
+            "A new command is two things: the server must know its name (Python's \
+             `hasattr(self, cmd)`), and a method must answer it (`getattr(self, cmd)`). Your \
+             server's log says why `list|-|0` is refused now, and so which of the two is \
+             missing.",
+            "`names` adds `\"list\"`; `other` answers it. `files.download.names()?` lists \
+             the download directory; keep only what a `get` would serve, and ask it the way \
+             `get` asks: `open_to_get(files, &name).is_ok()` (it checks the name, refuses \
+             links and anything but a regular file). Then `names.sort()`.",
+            "Answer as `get` does, so a client needs nothing new: \
+             `Answer::Send(Download::new(\"list\", Cursor::new(listing), len))`, where \
+             `listing` is the bytes of each name followed by `\\n`, and `len` its length in \
+             bytes (`use std::io::Cursor`): a `Download` reads from any reader, and bytes in \
+             memory stream out like a file.",
         ],
         args: &[],
         setup: Some(a_directory),
