@@ -22,10 +22,10 @@
 // SOLUTION-END
 // STARTER: //! Exercise 04-chat: a chat room, one thread per client, channels between them.
 // STARTER: //!
-// STARTER: //! This is lesson 04's server, yours to change: find the `TODO`s below. The
-// STARTER: //! statement is at the end of lesson 04's chapter in the book. Check your work
-// STARTER: //! with `cargo run -p classroom -- check 04-chat`; stuck?
-// STARTER: //! `cargo run -p classroom -- hint 04-chat`.
+// STARTER: //! This is lesson 04's server, from its library, with a client thread of your
+// STARTER: //! own: find the `TODO`s below. The statement is at the end of lesson 04's
+// STARTER: //! chapter in the book. Check your work with `cargo run -p classroom -- check
+// STARTER: //! 04-chat`; stuck? `cargo run -p classroom -- hint 04-chat`.
 // STARTER: //!
 // STARTER: //! `crossbeam-channel` is already a dependency of this example:
 // STARTER: //! `use crossbeam_channel::{Receiver, Sender, bounded, unbounded};`.
@@ -35,21 +35,17 @@ use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
 // SOLUTION-END
 // STARTER: use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 // SOLUTION-BEGIN
 use std::thread::{self, JoinHandle};
 // SOLUTION-END
-// STARTER: use std::thread;
 
 use clap::Parser;
 // SOLUTION-BEGIN
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded, unbounded};
 // SOLUTION-END
-use lesson_04::{
-    Address, BUFFER_SIZE, OpenConnections, is_close, listen, printable, stop_on_ctrl_c, upper,
-};
+use lesson_04::{Address, BUFFER_SIZE, Server, is_close, printable, upper};
 
 /// Exercise 04-chat: lesson 04's threaded server, as a chat room.
 ///
@@ -63,37 +59,41 @@ struct Cli {
     address: Address,
 }
 
+// ANCHOR: main
 fn main() -> ExitCode {
-    let address = Cli::parse().address;
-    let listener = match listen(&address) {
-        Ok(listener) => listener,
+    let Some(server) = Server::start(&Cli::parse().address) else {
+        return ExitCode::FAILURE;
+    };
+    // SOLUTION-BEGIN
+    // One broadcaster for the whole server, and `events`, the `Sender` to it. The
+    // server gives every client thread its own clone of the closure below, with its
+    // own clone of `events`.
+    let (events, inbox) = unbounded();
+    let broadcaster = match thread::Builder::new()
+        .name("broadcaster".to_string())
+        .spawn(move || broadcast(inbox))
+    {
+        Ok(broadcaster) => broadcaster,
         Err(error) => {
-            eprintln!(
-                "error: cannot listen on {}:{}: {error}",
-                address.host, address.port
-            );
+            eprintln!("error: cannot start the broadcaster thread: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let local_address = match listener.local_addr() {
-        Ok(local_address) => local_address,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let stopping = match stop_on_ctrl_c(local_address) {
-        Ok(stopping) => stopping,
-        Err(error) => {
-            eprintln!("error: cannot handle Ctrl-C: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    // The first line is exactly `listening on HOST:PORT`: the check reads the port.
-    println!("listening on {local_address}");
-    serve_forever(&listener, &stopping);
+    server.serve_forever(move |conn, client_address| chat(conn, client_address, &events));
+    // `serve_forever` has waited for every client thread, and dropped its closure: no
+    // `Sender` is left, so the broadcaster's loop ends.
+    if broadcaster.join().is_err() {
+        println!("the broadcaster thread panicked");
+    }
+    // SOLUTION-END
+    // STARTER: // TODO: start the broadcaster thread, and give every client thread a `Sender`
+    // STARTER: // to it, through a closure: `move |conn, client_address| ...`.
+    // STARTER: server.serve_forever(chat);
+    // STARTER: // TODO: then wait for the broadcaster thread to finish (its loop ends when
+    // STARTER: // every `Sender` to it is dropped).
     ExitCode::SUCCESS
 }
+// ANCHOR_END: main
 
 // SOLUTION-BEGIN
 // ANCHOR: event
@@ -118,89 +118,6 @@ const OUTBOX_LIMIT: usize = 64;
 // SOLUTION-END
 // STARTER: // TODO: what a client thread tells the broadcaster thread, as an enum: a
 // STARTER: // client joined (with a `Sender` to its writer thread), said something, or left.
-
-// ANCHOR: serve_forever
-/// The connection loop, with a thread per client, until Ctrl-C.
-fn serve_forever(listener: &TcpListener, stopping: &AtomicBool) {
-    let open_connections = OpenConnections::default();
-    let mut client_threads = Vec::new();
-    // SOLUTION-BEGIN
-    // One broadcaster for the whole server. Every client thread gets a clone of
-    // `events`; the broadcaster's loop ends when the last of them is dropped.
-    let (events, inbox) = unbounded();
-    let broadcaster = match thread::Builder::new()
-        .name("broadcaster".to_string())
-        .spawn(move || broadcast(inbox))
-    {
-        Ok(broadcaster) => broadcaster,
-        Err(error) => {
-            println!("error: cannot start the broadcaster thread: {error}");
-            return;
-        }
-    };
-    // SOLUTION-END
-    // STARTER: // TODO: start the broadcaster thread, and keep a `Sender` to it for the
-    // STARTER: // client threads.
-    loop {
-        let (conn, client_address) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                println!("accept failed: {error}");
-                continue;
-            }
-        };
-        if stopping.load(Ordering::SeqCst) {
-            break; // the wake-up knock from the Ctrl-C handler
-        }
-        println!("connected: {client_address}");
-        open_connections.add(client_address, &conn);
-
-        let connections = open_connections.clone();
-        // SOLUTION-BEGIN
-        let events = events.clone();
-        // SOLUTION-END
-        let spawned = thread::Builder::new()
-            .name(format!("client {client_address}"))
-            .spawn(move || {
-                // SOLUTION-BEGIN
-                serve_client(conn, client_address, &events);
-                // SOLUTION-END
-                // STARTER: serve_client(conn, client_address);
-                connections.remove(client_address);
-            });
-        match spawned {
-            Ok(handle) => client_threads.push(handle),
-            Err(error) => {
-                println!("{client_address} error: cannot start a thread: {error}");
-                open_connections.close(client_address);
-            }
-        }
-        client_threads.retain(|handle| !handle.is_finished());
-    }
-
-    println!(
-        "shutting down: closing {} open connection(s)",
-        open_connections.len()
-    );
-    open_connections.close_all();
-    for handle in client_threads {
-        if handle.join().is_err() {
-            println!("a client thread panicked");
-        }
-    }
-    // SOLUTION-BEGIN
-    // Every client thread has finished, and dropped its `Sender`: dropping this last
-    // one ends the broadcaster's loop.
-    drop(events);
-    if broadcaster.join().is_err() {
-        println!("the broadcaster thread panicked");
-    }
-    // SOLUTION-END
-    // STARTER: // TODO: then let the broadcaster thread finish (its loop ends when every
-    // STARTER: // `Sender` to it is dropped), and wait for it.
-    println!("bye");
-}
-// ANCHOR_END: serve_forever
 
 // SOLUTION-BEGIN
 // ANCHOR: broadcast
@@ -277,24 +194,25 @@ fn start_writer(
 // ANCHOR_END: writer
 
 // SOLUTION-END
-// ANCHOR: serve_client
-/// What one client thread does: the communication loop, then log how it ended.
-// STARTER: fn serve_client(mut conn: TcpStream, client_address: SocketAddr) {
+// ANCHOR: chat
+// STARTER: /// What one client thread runs: the communication loop, for now.
+// STARTER: fn chat(conn: &mut TcpStream, client_address: SocketAddr) -> io::Result<()> {
 // STARTER:     // TODO: start this client's writer thread, and tell the broadcaster that
 // STARTER:     // the client joined (and, once the loop is over, that it left).
-// STARTER:     let ending = communication_loop(&mut conn, client_address);
+// STARTER:     communication_loop(conn, client_address)
+// STARTER: }
 // SOLUTION-BEGIN
-fn serve_client(mut conn: TcpStream, client_address: SocketAddr, events: &Sender<Event>) {
-    let (outbox, writer) = match start_writer(&conn, client_address) {
-        Ok(started) => started,
-        Err(error) => {
-            println!("{client_address} error: cannot start its writer: {error}");
-            return;
-        }
-    };
+/// What one client thread runs: start its writer, join the room, the communication
+/// loop, leave the room.
+fn chat(
+    conn: &mut TcpStream,
+    client_address: SocketAddr,
+    events: &Sender<Event>,
+) -> io::Result<()> {
+    let (outbox, writer) = start_writer(conn, client_address)?;
     // A send fails only if the broadcaster has stopped: then there is nobody to tell.
     let _ = events.send(Event::Joined(client_address, outbox.clone()));
-    let ending = communication_loop(&mut conn, client_address, &outbox, events);
+    let ending = communication_loop(conn, client_address, &outbox, events);
     let _ = events.send(Event::Left(client_address));
     // The writer finishes once both `Sender`s to it are dropped: this one, and the
     // broadcaster's when it reads `Left`. Waiting for it means that whatever is queued
@@ -303,12 +221,9 @@ fn serve_client(mut conn: TcpStream, client_address: SocketAddr, events: &Sender
     if writer.join().is_err() {
         println!("{client_address} error: its writer thread panicked");
     }
-    // SOLUTION-END
-    match ending {
-        Ok(()) => println!("{client_address} closed"),
-        Err(error) => println!("{client_address} error: {error}"),
-    }
+    ending
 }
+// SOLUTION-END
 
 /// The communication loop: read a message, answer it, again, until the client is done.
 // STARTER: fn communication_loop(conn: &mut TcpStream, client_address: SocketAddr) -> io::Result<()> {
@@ -350,4 +265,4 @@ fn communication_loop(
         // STARTER: conn.write_all(&upper(message))?;
     }
 }
-// ANCHOR_END: serve_client
+// ANCHOR_END: chat

@@ -10,13 +10,19 @@
 //! This is exactly what Python's `socketserver.ThreadingTCPServer` does, written out
 //! by hand so nothing is hidden:
 //!
-//! | Python (`socketserver`)                           | Rust, below                          |
-//! |---------------------------------------------------|--------------------------------------|
-//! | `serve_forever()` accepting in a loop             | [`serve_forever`]                    |
-//! | `ThreadingMixIn.process_request` starts a thread  | `thread::Builder::new().spawn(...)`  |
-//! | the handler's `handle()` for one client           | [`communication_loop`]               |
-//! | `server_close()` joins the threads (`block_on_close`) | [`close_all`](OpenConnections::close_all) + `join` |
-//! | `shutdown()` from another thread                  | [`stop_on_ctrl_c`]                   |
+//! | Python (`socketserver`)                               | Rust, below                          |
+//! |-------------------------------------------------------|--------------------------------------|
+//! | `ThreadingTCPServer((host, port), Handler)`           | [`Server::start`]                    |
+//! | `serve_forever()` accepting in a loop                 | [`Server::serve_forever`]            |
+//! | `get_request()`, which is `accept()`                  | [`Server::accept`]                   |
+//! | `ThreadingMixIn.process_request` starts a thread      | [`Server::spawn`]                    |
+//! | the handler's `handle()` for one client               | [`communication_loop`]               |
+//! | `server_close()` joins the threads (`block_on_close`) | [`Server::close`]                    |
+//! | `shutdown()` from another thread                      | [`stop_on_ctrl_c`]                   |
+//!
+//! `serve_forever` takes the function each client thread runs, as Python's server
+//! takes the handler class: the lesson passes [`communication_loop`], and the
+//! classroom's exercises pass functions of their own to the same server.
 //!
 //! Ctrl-C stops the server cleanly: it stops accepting, closes every open connection
 //! (their threads see the end of the conversation and finish), waits for the threads,
@@ -27,11 +33,11 @@
 //! connection loop pauses instead (`OutOfDescriptors`), and Ctrl-C still works.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 /// The most one read takes, as the tutorial's `recv(1024)`.
@@ -70,89 +76,196 @@ pub fn is_close(message: &[u8]) -> bool {
 }
 // ANCHOR_END: is_close
 
-// ANCHOR: serve_forever
-/// The connection loop, with a thread per client. Returns once `stopping` is set and
-/// the server has closed every connection and waited for every client thread.
-///
-/// `stopping` is set from another thread (the Ctrl-C handler), which then wakes the
-/// blocked `accept` by connecting to us: see [`stop_on_ctrl_c`].
-pub fn serve_forever(listener: &TcpListener, stopping: &AtomicBool) {
-    let open_connections = OpenConnections::default();
-    let mut client_threads = Vec::new();
-    let mut out_of_descriptors = OutOfDescriptors::default();
-    loop {
-        let accepted = listener.accept();
-        // Whatever `accept` returned, look at the flag first.
-        if stopping.load(Ordering::SeqCst) {
-            break; // the wake-up knock from the Ctrl-C handler (or a client too late)
-        }
-        let (conn, client_address) = match accepted {
-            Ok(accepted) => accepted,
-            // No file descriptor for the connection: the client stays in the backlog,
-            // and `accept` would fail again at once. Pause, then try again (and, out
-            // of descriptors still, it fails at once, and the flag is looked at).
-            Err(error) if is_out_of_descriptors(&error) => {
-                thread::sleep(out_of_descriptors.failed());
-                continue;
-            }
+// ANCHOR: server
+/// The threaded server, written by hand: what Python's `ThreadingTCPServer` keeps in
+/// `self`, and its methods below ([`serve_forever`](Server::serve_forever),
+/// [`accept`](Server::accept), [`spawn`](Server::spawn), [`close`](Server::close)).
+pub struct Server {
+    /// The listening socket: Python's `self.socket`.
+    listener: TcpListener,
+    /// Where it listens, with the real port: Python's `self.server_address`.
+    pub address: SocketAddr,
+    /// Set by the Ctrl-C handler: the connection loop stops.
+    stopping: Arc<AtomicBool>,
+    /// The connections being served, so that shutting down can close them.
+    open_connections: OpenConnections,
+    /// The client threads, so that shutting down can wait for them: Python's
+    /// `self._threads`.
+    client_threads: Vec<JoinHandle<()>>,
+    /// How long to pause while out of file descriptors.
+    out_of_descriptors: OutOfDescriptors,
+}
+// ANCHOR_END: server
+
+impl Server {
+    // ANCHOR: start
+    /// Everything before the connection loop: listen on `address` (Python's
+    /// `ThreadingTCPServer((host, port), ...)`), make Ctrl-C stop the server, and
+    /// print the first line, exactly `listening on HOST:PORT` (the tests read the
+    /// port there). If one of those fails, says why on stderr and returns `None`:
+    /// `main` then exits with failure.
+    pub fn start(address: &Address) -> Option<Server> {
+        let Address { host, port } = address;
+        let listener = match listen(address) {
+            Ok(listener) => listener,
             Err(error) => {
-                println!("accept failed: {error}");
-                continue;
+                eprintln!("error: cannot listen on {host}:{port}: {error}");
+                if error.kind() == ErrorKind::AddrInUse {
+                    eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+                }
+                return None;
             }
         };
+        let address = match listener.local_addr() {
+            Ok(address) => address,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return None;
+            }
+        };
+        let stopping = match stop_on_ctrl_c(address) {
+            Ok(stopping) => stopping,
+            Err(error) => {
+                eprintln!("error: cannot handle Ctrl-C: {error}");
+                return None;
+            }
+        };
+        println!("listening on {address}");
+        Some(Server {
+            listener,
+            address,
+            stopping,
+            open_connections: OpenConnections::default(),
+            client_threads: Vec::new(),
+            out_of_descriptors: OutOfDescriptors::default(),
+        })
+    }
+    // ANCHOR_END: start
+
+    // ANCHOR: serve_forever
+    /// The connection loop, with a thread per client: accept a client, give it a
+    /// thread that runs `handle` (Python's handler class: [`communication_loop`], in
+    /// this lesson), accept the next one. Returns after Ctrl-C, once the server has
+    /// closed every connection and waited for every client thread.
+    ///
+    /// Every client thread gets its own copy of `handle` (`Clone`), which it moves
+    /// to its thread (`Send + 'static`: nothing borrowed from `main`'s stack).
+    pub fn serve_forever<H>(mut self, handle: H)
+    where
+        H: Fn(&mut TcpStream, SocketAddr) -> io::Result<()> + Clone + Send + 'static,
+    {
+        while let Some((conn, client_address)) = self.accept() {
+            self.spawn(conn, client_address, handle.clone());
+        }
+        self.close();
+    }
+    // ANCHOR_END: serve_forever
+
+    // ANCHOR: accept
+    /// The next client: Python's `get_request()`, which is `accept()`. Returns `None`
+    /// once Ctrl-C has set the `stopping` flag, which it looks at after every
+    /// `accept`: the Ctrl-C handler wakes a blocked `accept` by connecting to us (see
+    /// [`stop_on_ctrl_c`]).
+    pub fn accept(&mut self) -> Option<(TcpStream, SocketAddr)> {
+        loop {
+            let accepted = self.listener.accept();
+            // Whatever `accept` returned, look at the flag first.
+            if self.stopping.load(Ordering::SeqCst) {
+                return None; // the wake-up knock from the Ctrl-C handler (or a client too late)
+            }
+            match accepted {
+                Ok((conn, client_address)) => {
+                    println!("connected: {client_address}");
+                    return Some((conn, client_address));
+                }
+                // No file descriptor for the connection: the client stays in the
+                // backlog, and `accept` would fail again at once. Pause, then try again
+                // (and, out of descriptors still, it fails at once, and the flag is
+                // looked at).
+                Err(error) if is_out_of_descriptors(&error) => {
+                    thread::sleep(self.out_of_descriptors.failed());
+                }
+                Err(error) => println!("accept failed: {error}"),
+            }
+        }
+    }
+    // ANCHOR_END: accept
+
+    /// How many clients are being served: the connections that are open.
+    pub fn connected(&self) -> usize {
+        self.open_connections.len()
+    }
+
+    // ANCHOR: spawn
+    /// Serves one client on a thread of its own, which runs `handle`: Python's
+    /// `ThreadingMixIn.process_request`. Returns at once, so that the loop goes
+    /// straight back to `accept`.
+    pub fn spawn<H>(&mut self, conn: TcpStream, client_address: SocketAddr, handle: H)
+    where
+        H: Fn(&mut TcpStream, SocketAddr) -> io::Result<()> + Send + 'static,
+    {
         // Remembering the connection takes a descriptor too (a second handle). If none
         // is left, the client waits, accepted, and we pause as for `accept`.
-        let mut remembered = open_connections.add(client_address, &conn);
-        while !remembered && !stopping.load(Ordering::SeqCst) {
-            thread::sleep(out_of_descriptors.failed());
-            remembered = open_connections.add(client_address, &conn);
+        while !self.open_connections.add(client_address, &conn) {
+            if self.stopping.load(Ordering::SeqCst) {
+                // Ctrl-C while this client waited: drop it. The loop's next `accept`
+                // returns at once (the knock is waiting), and sees the flag.
+                return;
+            }
+            thread::sleep(self.out_of_descriptors.failed());
         }
-        if !remembered {
-            break; // Ctrl-C while this client waited
-        }
-        out_of_descriptors.succeeded();
-        println!("connected: {client_address}");
+        self.out_of_descriptors.succeeded();
 
-        // ThreadingMixIn.process_request: the client gets its own thread, and the main
-        // thread goes straight back to `accept`.
-        let connections = open_connections.clone();
+        let connections = self.open_connections.clone();
         let spawned = thread::Builder::new()
             .name(format!("client {client_address}"))
             .spawn(move || {
-                serve_client(conn, client_address);
+                serve_client(conn, client_address, handle);
+                // Forget it: its connection closes only now, as its last handle (the
+                // one in the map) is dropped, so by the time the client sees it close,
+                // `connected()` no longer counts it.
                 connections.remove(client_address);
             });
         match spawned {
-            Ok(handle) => client_threads.push(handle),
+            Ok(thread) => self.client_threads.push(thread),
             Err(error) => {
                 // No thread to serve it (the system is out of them): close it and go on.
                 println!("{client_address} error: cannot start a thread: {error}");
-                open_connections.close(client_address);
+                self.open_connections.close(client_address);
             }
         }
         // Forget the threads that have finished, so the list does not grow forever.
-        client_threads.retain(|handle| !handle.is_finished());
+        self.client_threads.retain(|thread| !thread.is_finished());
     }
+    // ANCHOR_END: spawn
 
-    // server_close(): close what is still open, then wait for every client thread.
-    println!(
-        "shutting down: closing {} open connection(s)",
-        open_connections.len()
-    );
-    open_connections.close_all();
-    for handle in client_threads {
-        if handle.join().is_err() {
-            println!("a client thread panicked");
+    // ANCHOR: close
+    /// Python's `server_close()`: close what is still open, then wait for every
+    /// client thread.
+    pub fn close(self) {
+        println!(
+            "shutting down: closing {} open connection(s)",
+            self.open_connections.len()
+        );
+        self.open_connections.close_all();
+        for thread in self.client_threads {
+            if thread.join().is_err() {
+                println!("a client thread panicked");
+            }
         }
+        println!("bye");
     }
-    println!("bye");
+    // ANCHOR_END: close
 }
-// ANCHOR_END: serve_forever
 
 // ANCHOR: serve_client
-/// What one client thread does: the communication loop, then log how it ended.
-fn serve_client(mut conn: TcpStream, client_address: SocketAddr) {
-    match communication_loop(&mut conn, client_address) {
+/// What one client thread does: `handle` (the communication loop), then log how it
+/// ended.
+fn serve_client<H>(mut conn: TcpStream, client_address: SocketAddr, handle: H)
+where
+    H: Fn(&mut TcpStream, SocketAddr) -> io::Result<()>,
+{
+    match handle(&mut conn, client_address) {
         Ok(()) => println!("{client_address} closed"),
         Err(error) => println!("{client_address} error: {error}"),
     }

@@ -1,11 +1,10 @@
 //! Lesson 04's server: a thread per client, until Ctrl-C.
 
-use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use lesson_04::{Address, listen, serve_forever, stop_on_ctrl_c};
+use lesson_04::{Address, Server, communication_loop};
 
 /// Lesson 04: the threaded server — every client gets its own thread.
 ///
@@ -21,41 +20,22 @@ struct Cli {
     address: Address,
 }
 
+// ANCHOR: main
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let listener = match listen(&cli.address) {
-        Ok(listener) => listener,
-        Err(error) => {
-            let Address { host, port } = &cli.address;
-            eprintln!("error: cannot listen on {host}:{port}: {error}");
-            if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
-            }
-            return ExitCode::FAILURE;
-        }
+    // Listen, make Ctrl-C stop the server, and print `listening on HOST:PORT` first.
+    let Some(server) = Server::start(&cli.address) else {
+        return ExitCode::FAILURE; // it has said why
     };
-    let local_address = match listener.local_addr() {
-        Ok(address) => address,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let stopping = match stop_on_ctrl_c(local_address) {
-        Ok(stopping) => stopping,
-        Err(error) => {
-            eprintln!("error: cannot handle Ctrl-C: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    // The first line is exactly `listening on HOST:PORT`: the tests read the port here.
-    println!("listening on {local_address}");
     println!("lesson 04: every client gets its own thread. Talk to me from another terminal:");
-    println!("    {}", client_command(local_address));
+    println!("    {}", client_command(server.address));
     println!("Start several clients at once: none waits for another. Ctrl-C stops me.");
-    serve_forever(&listener, &stopping);
+    // Python's `ThreadingTCPServer(address, Handler).serve_forever()`: each client's
+    // thread runs the communication loop.
+    server.serve_forever(communication_loop);
     ExitCode::SUCCESS
 }
+// ANCHOR_END: main
 
 /// The command a student types to reach this server, with only the flags it needs.
 fn client_command(local_address: SocketAddr) -> String {

@@ -1,17 +1,14 @@
 //! Exercise 04-busy-limit: serve at most N clients at once.
 //!
-//! This is lesson 04's server, yours to change: find the `TODO`s below. The
-//! statement is at the end of lesson 04's chapter in the book. Check your work
-//! with `cargo run -p classroom -- check 04-busy-limit`; stuck?
-//! `cargo run -p classroom -- hint 04-busy-limit`.
+//! This is lesson 04's server, from its library, with a connection loop of your
+//! own: find the `TODO` below. The statement is at the end of lesson 04's
+//! chapter in the book. Check your work with `cargo run -p classroom -- check
+//! 04-busy-limit`; stuck? `cargo run -p classroom -- hint 04-busy-limit`.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
 
 use clap::Parser;
-use lesson_04::{Address, OpenConnections, communication_loop, listen, stop_on_ctrl_c};
+use lesson_04::{Address, Server, communication_loop};
 
 /// Exercise 04-busy-limit: lesson 04's threaded server, with a limit on clients.
 ///
@@ -32,95 +29,24 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let address = cli.address;
-    let listener = match listen(&address) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!(
-                "error: cannot listen on {}:{}: {error}",
-                address.host, address.port
-            );
-            return ExitCode::FAILURE;
-        }
+    let Some(server) = Server::start(&cli.address) else {
+        return ExitCode::FAILURE;
     };
-    let local_address = match listener.local_addr() {
-        Ok(local_address) => local_address,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let stopping = match stop_on_ctrl_c(local_address) {
-        Ok(stopping) => stopping,
-        Err(error) => {
-            eprintln!("error: cannot handle Ctrl-C: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    // The first line is exactly `listening on HOST:PORT`: the check reads the port.
-    println!("listening on {local_address}");
-    println!("serving at most {} clients at once", cli.max_clients);
-    serve_forever(&listener, &stopping);
+    serve_forever(server, cli.max_clients);
     ExitCode::SUCCESS
 }
 
 // ANCHOR: serve_forever
-/// The connection loop, with a thread per client, until Ctrl-C.
-fn serve_forever(listener: &TcpListener, stopping: &AtomicBool) {
-    let open_connections = OpenConnections::default();
-    let mut client_threads = Vec::new();
-    loop {
-        let (conn, client_address) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                println!("accept failed: {error}");
-                continue;
-            }
-        };
-        if stopping.load(Ordering::SeqCst) {
-            break; // the wake-up knock from the Ctrl-C handler
-        }
-        println!("connected: {client_address}");
-        // TODO: if `--max-clients` clients are connected already, answer this
+/// The lesson's connection loop, `Server::serve_forever`, written out here: accept a
+/// client, give it a thread, accept the next one, until Ctrl-C.
+fn serve_forever(mut server: Server, max_clients: usize) {
+    println!("serving at most {max_clients} clients at once");
+    while let Some((conn, client_address)) = server.accept() {
+        // TODO: if `max_clients` clients are connected already, answer this
         // client `busy: N clients already connected, try again later` and a
         // newline, close its connection, and go on to accept the next one.
-        open_connections.add(client_address, &conn);
-
-        let connections = open_connections.clone();
-        let spawned = thread::Builder::new()
-            .name(format!("client {client_address}"))
-            .spawn(move || {
-                serve_client(conn, client_address);
-                connections.remove(client_address);
-            });
-        match spawned {
-            Ok(handle) => client_threads.push(handle),
-            Err(error) => {
-                println!("{client_address} error: cannot start a thread: {error}");
-                open_connections.close(client_address);
-            }
-        }
-        client_threads.retain(|handle| !handle.is_finished());
+        server.spawn(conn, client_address, communication_loop);
     }
-
-    println!(
-        "shutting down: closing {} open connection(s)",
-        open_connections.len()
-    );
-    open_connections.close_all();
-    for handle in client_threads {
-        if handle.join().is_err() {
-            println!("a client thread panicked");
-        }
-    }
-    println!("bye");
+    server.close();
 }
 // ANCHOR_END: serve_forever
-
-/// What one client thread does: the communication loop, then log how it ended.
-fn serve_client(mut conn: TcpStream, client_address: SocketAddr) {
-    match communication_loop(&mut conn, client_address) {
-        Ok(()) => println!("{client_address} closed"),
-        Err(error) => println!("{client_address} error: {error}"),
-    }
-}

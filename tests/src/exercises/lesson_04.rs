@@ -11,13 +11,14 @@ pub const EXERCISES: &[Exercise] = &[
         minutes: 20,
         hints: &[
             "Every client thread must see the same count, so it cannot be a local \
-             variable of one thread: make it in `serve_forever`, before the loop, and \
-             give each thread a handle to it. A plain `&mut u64` will not do: the \
+             variable of one thread's loop: make it in `main`, before `serve_forever`, \
+             and give each thread a handle to it. A plain `&mut u64` will not do: the \
              threads outlive the borrow, and two of them may count at the same moment.",
-            "`let count = Arc::new(AtomicU64::new(0));` before the loop; for each client, \
-             `let count = Arc::clone(&count);` before `spawn`, so the `move` closure \
-             takes its own handle. Pass `&count` on to `serve_client` and \
-             `communication_loop` (an `&AtomicU64` parameter).",
+            "`let count = Arc::new(AtomicU64::new(0));` in `main`, then \
+             `server.serve_forever(move |conn, client_address| communication_loop(conn, \
+             client_address, &count))`. The server clones that closure for each client \
+             thread, and cloning it clones the `Arc`: a new handle to the same count. \
+             Give `communication_loop` an `&AtomicU64` parameter.",
             "`let number = count.fetch_add(1, Ordering::SeqCst) + 1;` adds one and returns \
              the old value in one step, so no two messages get the same number. Then \
              build the reply as in 02-numbered: `format!(\"{number}: \").into_bytes()`, \
@@ -32,23 +33,21 @@ pub const EXERCISES: &[Exercise] = &[
         title: "Serve at most N clients at once",
         minutes: 20,
         hints: &[
-            "The server already keeps track of every connection that is open. \
-             Where does it take a new one in, and what could it do there \
-             instead?",
-            "The server already knows how many clients it is serving: `open_connections` \
-             holds every connection that is open, and `open_connections.len()` counts \
-             them. Decide right after `accept`, in the main thread, before \
-             `open_connections.add`.",
-            "Give `serve_forever` a `max_clients: usize` parameter and pass \
-             `cli.max_clients`. When `open_connections.len() >= max_clients`, write \
+            "The server already keeps track of every client it serves. Where does \
+             the loop take a new one in, and what could it do there instead?",
+            "The server already knows how many clients it is serving: \
+             `server.connected()` counts the connections that are open. Decide right \
+             after `server.accept()`, in the main thread, before `server.spawn`.",
+            "When `server.connected() >= max_clients`, write \
              `format!(\"busy: {max_clients} clients already connected, try again later\\n\")` \
              to the new connection, and `continue`: `conn` is dropped, which closes it. \
              Log a failed write; never `unwrap` it.",
             "A client's place must be free by the time that client sees its connection \
              close: the check's next client connects at that very moment. The lesson's \
-             code already gets this right: the connection closes when its last handle \
-             is dropped, which is the one `connections.remove` takes out of the map. If \
-             you keep a count of your own instead, lower it before that line.",
+             server already gets this right: a client thread forgets its connection, \
+             which `connected()` counts, as it drops the last handle to it, which closes \
+             it. If you keep a count of your own instead, lower it in the function the \
+             client thread runs, before that function returns.",
         ],
         args: &["--max-clients", "2"],
         setup: None,
@@ -70,16 +69,17 @@ pub const EXERCISES: &[Exercise] = &[
              thread own the list, the broadcaster: the client threads only *send* it \
              what happens (a client joined, said something, left) through a channel, \
              and it alone reads and changes the list, so nothing needs a lock.",
-            "`let (events, inbox) = crossbeam_channel::unbounded();` in `serve_forever`, \
-             a broadcaster thread that runs `for event in inbox { ... }` over an \
+            "`let (events, inbox) = crossbeam_channel::unbounded();` in `main`, a \
+             broadcaster thread that runs `for event in inbox { ... }` over an \
              `enum Event { Joined(SocketAddr, Sender<Vec<u8>>), Said(SocketAddr, \
              Vec<u8>), Left(SocketAddr) }` and keeps a `HashMap<SocketAddr, \
-             Sender<Vec<u8>>>`, and a clone of `events` for each client thread. In \
-             `serve_client`, start the client's writer: `let (outbox, queue) = \
-             bounded(64);` and a thread that owns `conn.try_clone()` and runs \
-             `for bytes in queue { conn.write_all(&bytes) ... }`. Send \
-             `Event::Joined(client_address, outbox.clone())` before the loop, and \
-             `Event::Left(client_address)` after it.",
+             Sender<Vec<u8>>>`, then `server.serve_forever(move |conn, client_address| \
+             chat(conn, client_address, &events))`: the server clones the closure, and \
+             `events` with it, for each client thread. In `chat`, start the client's \
+             writer: `let (outbox, queue) = bounded(64);` and a thread that owns \
+             `conn.try_clone()` and runs `for bytes in queue { conn.write_all(&bytes) \
+             ... }`. Send `Event::Joined(client_address, outbox.clone())` before the \
+             loop, and `Event::Left(client_address)` after it.",
             "In the loop, the reply goes through `outbox.send(upper(message))`: the \
              writer is the one thread that writes to this socket. Then \
              `events.send(Event::Said(client_address, message.to_vec()))`. On `Said`, \
@@ -88,8 +88,10 @@ pub const EXERCISES: &[Exercise] = &[
              outbox but the sender's: `try_send`, so a client that does not read never \
              holds it up. After `Left`, `drop(outbox)` and `join` the writer: it ends \
              once the broadcaster has dropped its `Sender` too, so the connection \
-             closes after all that was queued for it is written. At shutdown, drop \
-             `events` after joining the client threads, then join the broadcaster.",
+             closes after all that was queued for it is written. At shutdown, \
+             `serve_forever` returns once every client thread has finished, and drops \
+             its closure, with the last `Sender` to the broadcaster: then join the \
+             broadcaster.",
         ],
         args: &[],
         setup: None,
