@@ -10,7 +10,7 @@
 // SOLUTION-END
 // STARTER: //! Exercise 06-busy-limit: serve at most N clients at once, with the crate's hooks.
 // STARTER: //!
-// STARTER: //! This is lesson 06's server, yours to change: find the `TODO`s below. The
+// STARTER: //! This is lesson 06's server, yours to change: find the `TODO` below. The
 // STARTER: //! statement is at the end of lesson 06's chapter in the book. Check your work
 // STARTER: //! with `cargo run -p classroom -- check 06-busy-limit`; stuck?
 // STARTER: //! `cargo run -p classroom -- hint 06-busy-limit`.
@@ -21,18 +21,18 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 // SOLUTION-END
 use std::process::ExitCode;
-use std::time::Duration;
 // SOLUTION-BEGIN
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 // SOLUTION-END
 
 use clap::Parser;
-use lesson_06::{Address, Upper};
+use lesson_06::{Address, Upper, exit_code, run};
 // SOLUTION-BEGIN
 use socketserver::{ServerCore, Threads};
 // SOLUTION-END
 use socketserver::prelude::*;
+use socketserver::shutdown_on_ctrl_c;
 
 /// Exercise 06-busy-limit: lesson 06's threading server, with a limit on clients.
 ///
@@ -53,14 +53,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match serve(&cli.address, cli.max_clients) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            let Address { host, port } = &cli.address;
-            eprintln!("error: cannot serve on {host}:{port}: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(&cli.address, serve(&cli.address, cli.max_clients))
 }
 
 // ANCHOR: serve
@@ -82,18 +75,8 @@ fn serve(address: &Address, max_clients: usize) -> io::Result<()> {
         active: AtomicUsize::new(0),
     });
     // SOLUTION-END
-    let server = socketserver::closing(server); // server_close() when it is dropped
-    // As the lesson's: clients still connected at Ctrl-C get half a second.
-    server.set_shutdown_deadline(Some(Duration::from_millis(500)));
-    socketserver::shutdown_on_ctrl_c(&server)?;
-    // The first line is exactly `listening on HOST:PORT`: the check reads the port.
-    println!("listening on {}", server.server_address());
-    println!("serving at most {max_clients} clients at once");
-    server.serve_forever()?;
-    println!("shutting down: clients still connected get half a second to finish");
-    drop(server);
-    println!("bye");
-    Ok(())
+    let about = format!("exercise 06-busy-limit: at most {max_clients} clients at once.");
+    run(server, shutdown_on_ctrl_c, &about)
 }
 // ANCHOR_END: serve
 // SOLUTION-BEGIN

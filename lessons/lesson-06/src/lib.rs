@@ -16,12 +16,15 @@
 //! `--mode` picks the mixin, one line each in [`serve`]: serial (`TCPServer`),
 //! threading (`ThreadingTCPServer`), forking (`ForkingTCPServer`), or a pool of
 //! threads (`ThreadPoolTCPServer`, which Python does not have). `--explain` prints how
-//! the chosen server resolves each hook, beside Python's `__mro__`.
+//! the chosen server resolves each hook, beside Python's `__mro__`. [`run`] (Python's
+//! `with server: server.serve_forever()`) and [`exit_code`] serve the classroom's
+//! exercises too, whose servers are of their own.
 //!
 //! One change of protocol from lesson 04: the handler reads *lines*, as Python's
 //! `StreamRequestHandler` does with `rfile.readline()`, and answers each line.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, ErrorKind, Read, Write};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +66,15 @@ pub const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(500);
 /// The longest piece of a line read at once. A longer line is answered in pieces, so
 /// a client that never sends a newline cannot make the server's memory grow.
 pub const MAX_LINE: usize = 64 * 1024;
+
+/// Python's `self.rfile.readline(MAX_LINE)`: the next line, with its newline, or the
+/// first [`MAX_LINE`] bytes of a longer one (the rest comes next time); empty once
+/// the client has closed its side.
+pub fn readline(rfile: &mut impl BufRead) -> io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    rfile.take(MAX_LINE as u64).read_until(b'\n', &mut line)?;
+    Ok(line)
+}
 // ANCHOR_END: max_line
 
 /// The reply: the bytes upper-cased as Python's `bytes.upper()` does it.
@@ -87,14 +99,9 @@ impl RequestHandler for Upper {
 
     fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
         println!("connected: {}", this.client_address);
-        let mut line = Vec::new();
         loop {
-            line.clear();
-            // self.rfile.readline(), but at most MAX_LINE bytes of a longer line.
-            let read = (&mut this.rfile)
-                .take(MAX_LINE as u64)
-                .read_until(b'\n', &mut line)?;
-            if read == 0 {
+            let line = readline(&mut this.rfile)?;
+            if line.is_empty() {
                 break; // the client closed its side
             }
             println!("{} wrote: {}", this.client_address, printable(&line));
@@ -114,36 +121,45 @@ impl RequestHandler for Upper {
 /// Serves on `address` with the mixin `mode` names, until Ctrl-C.
 pub fn serve(mode: Mode, address: &Address) -> io::Result<()> {
     let address = (address.host.as_str(), address.port);
+    let mode_name = format!("{mode:?}").to_lowercase();
+    let about =
+        format!("lesson 06: lesson 04's server on the socketserver crate, --mode {mode_name}.");
     // Ctrl-C's handler is a thread; a forking server must stay single-threaded, so
     // it takes the crate's signal-flag version instead.
     use socketserver::{shutdown_forking_on_ctrl_c, shutdown_on_ctrl_c};
     match mode {
-        Mode::Serial => run(TCPServer::<Upper>::new(address)?, mode, shutdown_on_ctrl_c),
+        Mode::Serial => run(
+            TCPServer::<Upper>::new(address)?,
+            shutdown_on_ctrl_c,
+            &about,
+        ),
         Mode::Threading => run(
             ThreadingTCPServer::<Upper>::new(address)?,
-            mode,
             shutdown_on_ctrl_c,
+            &about,
         ),
         Mode::Forking => run(
             ForkingTCPServer::<Upper>::new(address)?,
-            mode,
             shutdown_forking_on_ctrl_c,
+            &about,
         ),
         Mode::Pool => run(
             ThreadPoolTCPServer::<Upper>::new(address)?,
-            mode,
             shutdown_on_ctrl_c,
+            &about,
         ),
     }
 }
 // ANCHOR_END: serve
 
 // ANCHOR: run
-/// Python's `with server: server.serve_forever()`, for any of the four servers.
-fn run<S: BaseServer<Transport = Tcp>>(
+/// Python's `with server: server.serve_forever()`, for any server on TCP, until
+/// Ctrl-C: the lesson's four, and the exercises' servers of their own. `about`, the
+/// line after `listening on`, says which server this is.
+pub fn run<S: BaseServer<Transport = Tcp>>(
     server: Arc<S>,
-    mode: Mode,
     stop_on_ctrl_c: fn(&Arc<S>) -> io::Result<()>,
+    about: &str,
 ) -> io::Result<()> {
     let server = socketserver::closing(server); // server_close() when it is dropped
     // Beyond Python: clients still connected at Ctrl-C get half a second, then
@@ -151,11 +167,9 @@ fn run<S: BaseServer<Transport = Tcp>>(
     server.set_shutdown_deadline(Some(SHUTDOWN_DEADLINE));
     stop_on_ctrl_c(&server)?;
     let address = server.server_address();
+    // The first line is exactly `listening on HOST:PORT`: the tests read the port.
     println!("listening on {address}");
-    let mode_name = format!("{mode:?}").to_lowercase();
-    println!(
-        "lesson 06: lesson 04's server on the socketserver crate, --mode {mode_name}. Talk to me:"
-    );
+    println!("{about} Talk to me:");
     println!("    {}", client_command(address));
     server.serve_forever()?;
     println!("shutting down: clients still connected get half a second to finish");
@@ -164,6 +178,24 @@ fn run<S: BaseServer<Transport = Tcp>>(
     Ok(())
 }
 // ANCHOR_END: run
+
+// ANCHOR: exit_code
+/// What `main` returns once the server is done: success, or failure with the error
+/// on stderr (and a hint when the port is taken).
+pub fn exit_code(address: &Address, served: io::Result<()>) -> ExitCode {
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let Address { host, port } = address;
+            eprintln!("error: cannot serve on {host}:{port}: {error}");
+            if error.kind() == ErrorKind::AddrInUse {
+                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+// ANCHOR_END: exit_code
 
 /// The command a student types to reach this server, with only the flags it needs.
 fn client_command(address: std::net::SocketAddr) -> String {

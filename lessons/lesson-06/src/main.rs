@@ -1,10 +1,9 @@
 //! Lesson 06's server: lesson 04's, on the socketserver crate.
 
-use std::io::ErrorKind;
 use std::process::ExitCode;
 
 use clap::Parser;
-use lesson_06::{Address, Mode, explain, serve};
+use lesson_06::{Address, Mode, exit_code, explain, serve};
 
 /// Lesson 06: lesson 04's server, rebuilt on the socketserver crate.
 ///
@@ -36,15 +35,5 @@ fn main() -> ExitCode {
         print!("{}", explain(cli.mode));
         return ExitCode::SUCCESS;
     }
-    match serve(cli.mode, &cli.address) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            let Address { host, port } = &cli.address;
-            eprintln!("error: cannot serve on {host}:{port}: {error}");
-            if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
-            }
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(&cli.address, serve(cli.mode, &cli.address))
 }

@@ -1,20 +1,18 @@
 //! Exercise 06-counter-state: keep counts in the server, for every handler.
 //!
-//! This is lesson 06's server, yours to change: find the `TODO`s below. The
-//! statement is at the end of lesson 06's chapter in the book. Check your work
-//! with `cargo run -p classroom -- check 06-counter-state`; stuck?
-//! `cargo run -p classroom -- hint 06-counter-state`.
+//! This is lesson 06's server, with a server type and a handler of its own,
+//! yours to change: find the `TODO`s below. The statement is at the end of lesson
+//! 06's chapter in the book. Check your work with `cargo run -p classroom --
+//! check 06-counter-state`; stuck? `cargo run -p classroom -- hint 06-counter-state`.
 
-use std::io::{self, BufRead, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Parser;
-use lesson_06::{Address, MAX_LINE, is_close, printable, upper};
+use lesson_06::{Address, exit_code, is_close, printable, readline, run, upper};
 use socketserver::prelude::*;
-use socketserver::{ServerCore, Threads};
+use socketserver::{ServerCore, Threads, compose, shutdown_on_ctrl_c};
 
 /// Exercise 06-counter-state: lesson 06's server, on a server type of its own.
 ///
@@ -30,40 +28,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let address = Cli::parse().address;
-    match serve(&address) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!(
-                "error: cannot serve on {}:{}: {error}",
-                address.host, address.port
-            );
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Python's `with Counting(address, Counted) as server: server.serve_forever()`,
-/// until Ctrl-C.
-fn serve(address: &Address) -> io::Result<()> {
-    // TCPServer.__init__ (Tcp::bind: create the socket, server_bind(),
-    // server_activate()), then our own fields; in an Arc, as the crate's servers come.
-    let server = socketserver::closing(Arc::new(Counting {
-        core: ServerCore::new(Tcp::bind(
-            (address.host.as_str(), address.port),
-            TcpOptions::default(),
-        )?),
-        threads: Threads::new(),
-    }));
-    // As the lesson's: clients still connected at Ctrl-C get half a second.
-    server.set_shutdown_deadline(Some(Duration::from_millis(500)));
-    socketserver::shutdown_on_ctrl_c(&server)?;
-    // The first line is exactly `listening on HOST:PORT`: the check reads the port.
-    println!("listening on {}", server.server_address());
-    server.serve_forever()?;
-    println!("shutting down: clients still connected get half a second to finish");
-    drop(server);
-    println!("bye");
-    Ok(())
+    exit_code(&address, serve(&address))
 }
 
 // ANCHOR: server
@@ -76,32 +41,23 @@ struct Counting {
     // TODO: the counts, for every handler to reach through `this.server`.
 }
 
-impl SocketServer for Counting {
-    type Transport = Tcp;
-    fn core(&self) -> &ServerCore<Tcp> {
-        &self.core
+// The class statement: `compose!` writes the `impl`s that make `Counting` a threading
+// TCP server, the MRO by hand (the book's "From MRO to traits" shows them).
+compose! {
+    impl BaseServer for Counting(ThreadingMixIn, TCPServer) {
+        type Handler = Counted;
     }
 }
 
-/// The MRO, by hand: `ThreadingMixIn` provides `process_request` and `server_close`,
-/// `BaseServer` everything else. (On TCP, a request is a `TcpStream`, and a client's
-/// address a `SocketAddr`: the crate's `Request<Self>` and `Address<Self>`.)
-impl BaseServer for Counting {
-    type Handler = Counted;
-
-    fn process_request(self: &Arc<Self>, request: TcpStream, client_address: SocketAddr) {
-        ThreadingMixIn::process_request(self, request, client_address);
-    }
-
-    fn server_close(&self) {
-        ThreadingMixIn::server_close(self, defaults::server_close);
-    }
-}
-
-impl ThreadingMixIn for Counting {
-    fn threads(&self) -> &Threads {
-        &self.threads
-    }
+/// Python's `with Counting(address, Counted) as server: server.serve_forever()`.
+fn serve(address: &Address) -> io::Result<()> {
+    // TCPServer.__init__: create the socket, server_bind(), server_activate().
+    let transport = Tcp::bind((address.host.as_str(), address.port), TcpOptions::default())?;
+    let server = Arc::new(Counting {
+        core: ServerCore::new(transport),
+        threads: Threads::new(),
+    });
+    run(server, shutdown_on_ctrl_c, "exercise 06-counter-state.")
 }
 // ANCHOR_END: server
 
@@ -118,13 +74,9 @@ impl RequestHandler for Counted {
 
     fn handle(&mut self, this: &mut Stream<Counting>) -> io::Result<()> {
         println!("connected: {}", this.client_address);
-        let mut line = Vec::new();
         loop {
-            line.clear();
-            let read = (&mut this.rfile)
-                .take(MAX_LINE as u64)
-                .read_until(b'\n', &mut line)?;
-            if read == 0 {
+            let line = readline(&mut this.rfile)?;
+            if line.is_empty() {
                 break; // the client closed its side
             }
             println!("{} wrote: {}", this.client_address, printable(&line));

@@ -67,10 +67,12 @@ pub const EXERCISES: &[Exercise] = &[
              06-counter-state shows how to make a server type of your own.",
             "Python would write `class Limited(ThreadingMixIn, TCPServer)` and override \
              `verify_request`. Do the same as 06-counter-state's `Counting`: a struct \
-             with a `ServerCore<Tcp>` and `Threads`, `impl SocketServer`, \
-             `impl BaseServer` (taking `process_request` and `server_close` from \
-             `ThreadingMixIn`), `impl ThreadingMixIn`; its handler is lesson 06's `Upper`. \
-             Add `max_clients: usize` and a count, `active: AtomicUsize`.",
+             with a `ServerCore<Tcp>` and `Threads`, and `compose! { impl BaseServer \
+             for Limited(ThreadingMixIn, TCPServer) { type Handler = Upper; ... } }` \
+             with your hooks in its body (or the three `impl`s it stands for, by hand: \
+             `SocketServer`, `BaseServer` taking `process_request` and `server_close` \
+             from `ThreadingMixIn`, and `ThreadingMixIn`). Add `max_clients: usize` and \
+             a count, `active: AtomicUsize`.",
             "`verify_request(&self, request: &TcpStream, client_address: &SocketAddr) -> \
              bool` runs on the serving thread for every new client; returning `false` \
              makes the crate close the connection unserved. Before that, write the busy \
