@@ -13,14 +13,14 @@
 // STARTER: //! statement is at the end of lesson 07's chapter in the book. Check your work
 // STARTER: //! with `cargo run -p classroom -- check 07-reverse`; stuck? `... -- hint 07-reverse`.
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 // SOLUTION-BEGIN
-use lesson_07::{Address, options, printable};
+use lesson_07::{Address, exit_code, options, printable, run};
 // SOLUTION-END
-// STARTER: use lesson_07::{Address, options, printable, upper};
+// STARTER: use lesson_07::{Address, exit_code, options, printable, run, upper};
 use socketserver::prelude::*;
 
 /// Exercise 07-reverse: lesson 07's UDP server, which answers datagrams reversed.
@@ -36,18 +36,8 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match serve(&cli.address) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            let Address { host, port } = &cli.address;
-            eprintln!("error: cannot serve on {host}:{port}: {error}");
-            if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
-            }
-            ExitCode::FAILURE
-        }
-    }
+    let address = Cli::parse().address;
+    exit_code(&address, serve(&address))
 }
 
 // ANCHOR: handler
@@ -81,22 +71,9 @@ impl RequestHandler for Reverse {
 }
 // ANCHOR_END: handler
 
-/// Serves on `address` until Ctrl-C, as lesson 07's `serve` does.
+/// Serves on `address` until Ctrl-C, as lesson 07's `serve` does, with `Reverse`.
 fn serve(address: &Address) -> io::Result<()> {
     let address = (address.host.as_str(), address.port);
     let server = ThreadingUDPServer::<Reverse>::with_options(address, options())?;
-    let server = socketserver::closing(server); // server_close() when it is dropped
-    socketserver::shutdown_on_ctrl_c(&server)?;
-    let address = server.server_address();
-    println!("listening on {address}");
-    println!("exercise 07-reverse: UDP, datagrams answered reversed. Send me datagrams with:");
-    println!(
-        "    cargo run -p lesson-07 --bin lesson-07-client -- --port {}",
-        address.port()
-    );
-    server.serve_forever()?;
-    println!("shutting down");
-    drop(server); // server_close(): close the socket, wait for the handler threads
-    println!("bye");
-    Ok(())
+    run(server, "exercise 07-reverse: datagrams answered reversed.")
 }

@@ -21,7 +21,7 @@
 //! | `ThreadingMixIn.process_request`: a thread per request  | the crate's `ThreadingMixIn`                             |
 //! | `class Upper(DatagramRequestHandler)`, its `handle()`   | [`Upper::handle`], the only part we write                |
 //! | `DatagramRequestHandler.finish()`: `sendto(wfile)`      | the crate's `DatagramRequestHandler`                     |
-//! | `with server:` and `KeyboardInterrupt`                  | `closing` and `shutdown_on_ctrl_c`                       |
+//! | `with server:` and `KeyboardInterrupt`                  | `closing` and `shutdown_on_ctrl_c`, in [`run`]           |
 //!
 //! A thread per request is a thread per *datagram* here, not per client: UDP has no
 //! clients in the TCP sense, only datagrams that happen to come from the same
@@ -34,6 +34,8 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, UdpSocket};
+use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use socketserver::prelude::*;
@@ -110,11 +112,21 @@ impl RequestHandler for Upper {
 pub fn serve(address: &Address) -> io::Result<()> {
     let address = (address.host.as_str(), address.port);
     let server = ThreadingUDPServer::<Upper>::with_options(address, options())?;
+    run(server, "lesson 07: UDP, a thread per datagram.")
+}
+// ANCHOR_END: serve
+
+// ANCHOR: run
+/// Python's `with server: server.serve_forever()`, for any server on UDP, until
+/// Ctrl-C: the lesson's, and the exercises' servers of their own. `about`, the line
+/// after `listening on`, says which server this is.
+pub fn run<S: BaseServer<Transport = Udp>>(server: Arc<S>, about: &str) -> io::Result<()> {
     let server = socketserver::closing(server); // server_close() when it is dropped
     socketserver::shutdown_on_ctrl_c(&server)?;
     let address = server.server_address();
+    // The first line is exactly `listening on HOST:PORT`: the tests read the port.
     println!("listening on {address}");
-    println!("lesson 07: UDP, a thread per datagram. Send me datagrams from another terminal:");
+    println!("{about} Send me datagrams from another terminal:");
     println!("    {}", client_command(address));
     server.serve_forever()?;
     println!("shutting down");
@@ -122,7 +134,25 @@ pub fn serve(address: &Address) -> io::Result<()> {
     println!("bye");
     Ok(())
 }
-// ANCHOR_END: serve
+// ANCHOR_END: run
+
+// ANCHOR: exit_code
+/// What `main` returns once the server is done: success, or failure with the error
+/// on stderr (and a hint when the port is taken).
+pub fn exit_code(address: &Address, served: io::Result<()>) -> ExitCode {
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let Address { host, port } = address;
+            eprintln!("error: cannot serve on {host}:{port}: {error}");
+            if error.kind() == ErrorKind::AddrInUse {
+                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+// ANCHOR_END: exit_code
 
 // ANCHOR: explain
 /// What `--explain` prints: Python's class statement, then how our server resolves

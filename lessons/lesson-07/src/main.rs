@@ -1,10 +1,9 @@
 //! Lesson 07's server: the tutorial's ThreadingUDPServer, on the socketserver crate.
 
-use std::io::ErrorKind;
 use std::process::ExitCode;
 
 use clap::Parser;
-use lesson_07::{Address, explain, serve};
+use lesson_07::{Address, exit_code, explain, serve};
 
 /// Lesson 07: a UDP server — datagrams, not connections.
 ///
@@ -33,15 +32,5 @@ fn main() -> ExitCode {
         print!("{}", explain());
         return ExitCode::SUCCESS;
     }
-    match serve(&cli.address) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            let Address { host, port } = &cli.address;
-            eprintln!("error: cannot serve on {host}:{port}: {error}");
-            if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
-            }
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(&cli.address, serve(&cli.address))
 }

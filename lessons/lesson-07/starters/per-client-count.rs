@@ -5,15 +5,14 @@
 //! the book. Check your work with `cargo run -p classroom -- check
 //! 07-per-client-count`; stuck? `... -- hint 07-per-client-count`.
 
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::SocketAddr;
+use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use lesson_07::{Address, options, printable, upper};
+use lesson_07::{Address, exit_code, options, printable, run, upper};
 use socketserver::prelude::*;
-use socketserver::{Datagram, ServerCore, Threads};
+use socketserver::{ServerCore, Threads, compose};
 
 /// Exercise 07-per-client-count: lesson 07's UDP server, numbering its replies per
 /// client.
@@ -29,18 +28,8 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match serve(&cli.address) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            let Address { host, port } = &cli.address;
-            eprintln!("error: cannot serve on {host}:{port}: {error}");
-            if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
-            }
-            ExitCode::FAILURE
-        }
-    }
+    let address = Cli::parse().address;
+    exit_code(&address, serve(&address))
 }
 
 // ANCHOR: server
@@ -56,33 +45,23 @@ struct Counting {
     // TODO: remember how many datagrams each client address has sent.
 }
 
-impl SocketServer for Counting {
-    type Transport = Udp;
-    fn core(&self) -> &ServerCore<Udp> {
-        &self.core
+// Python's class statement: `compose!` writes the three `impl`s that make `Counting` a
+// threading UDP server, its MRO written out (as in 06-counter-state, on TCP).
+compose! {
+    impl BaseServer for Counting(ThreadingMixIn, UDPServer) {
+        type Handler = Numbered;
     }
 }
 
-/// `class CountingServer(ThreadingMixIn, UDPServer)`, its MRO written out: the two
-/// hooks the threading mixin provides are named here; every other hook is
-/// `UDPServer`'s or `BaseServer`'s.
-impl BaseServer for Counting {
-    type Handler = Numbered;
-
-    // A UDP server's request is a `Datagram`, Python's `(data, socket)`.
-    fn process_request(self: &Arc<Self>, request: Datagram, client_address: SocketAddr) {
-        ThreadingMixIn::process_request(self, request, client_address);
-    }
-
-    fn server_close(&self) {
-        ThreadingMixIn::server_close(self, defaults::server_close);
-    }
-}
-
-impl ThreadingMixIn for Counting {
-    fn threads(&self) -> &Threads {
-        &self.threads
-    }
+/// Python's `with Counting(address, Numbered) as server: server.serve_forever()`.
+fn serve(address: &Address) -> io::Result<()> {
+    // UDPServer.__init__: create the socket, server_bind(); lesson 07's options.
+    let transport = Udp::bind((address.host.as_str(), address.port), options())?;
+    let server = Arc::new(Counting {
+        core: ServerCore::new(transport),
+        threads: Threads::new(),
+    });
+    run(server, "exercise 07-per-client-count.")
 }
 // ANCHOR_END: server
 
@@ -105,26 +84,3 @@ impl RequestHandler for Numbered {
     }
 }
 // ANCHOR_END: handler
-
-/// Serves on `address` until Ctrl-C, as lesson 07's `serve` does, with our own server.
-fn serve(address: &Address) -> io::Result<()> {
-    let transport = Udp::bind((address.host.as_str(), address.port), options())?;
-    let server = Arc::new(Counting {
-        core: ServerCore::new(transport),
-        threads: Threads::new(),
-    });
-    let server = socketserver::closing(server); // server_close() when it is dropped
-    socketserver::shutdown_on_ctrl_c(&server)?;
-    let address = server.server_address();
-    println!("listening on {address}");
-    println!("exercise 07-per-client-count: replies numbered per client. Send me datagrams with:");
-    println!(
-        "    cargo run -p lesson-07 --bin lesson-07-client -- --port {}",
-        address.port()
-    );
-    server.serve_forever()?;
-    println!("shutting down");
-    drop(server); // server_close(): close the socket, wait for the handler threads
-    println!("bye");
-    Ok(())
-}
