@@ -41,8 +41,9 @@ struct Counting {
     // TODO: the counts, for every handler to reach through `this.server`.
 }
 
-// The class statement: `compose!` writes the `impl`s that make `Counting` a threading
-// TCP server, the MRO by hand (the book's "From MRO to traits" shows them).
+// Python's class statement: `compose!` writes the three `impl`s that make `Counting` a
+// threading TCP server, its MRO written out (the book's "From MRO to traits" shows
+// them by hand).
 compose! {
     impl BaseServer for Counting(ThreadingMixIn, TCPServer) {
         type Handler = Counted;
