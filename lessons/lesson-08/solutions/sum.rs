@@ -9,24 +9,21 @@
 // SOLUTION-END
 // STARTER: //! Exercise 08-sum: a new built-in command, `sum N...`.
 // STARTER: //!
-// STARTER: //! This is lesson 08's server, yours to change: find the `TODO` below. The
-// STARTER: //! statement is at the end of lesson 08's chapter in the book. Check your work
-// STARTER: //! with `cargo run -p classroom -- check 08-sum`; stuck? `... -- hint 08-sum`.
+// STARTER: //! This is lesson 08's server, from its library, with commands of your own:
+// STARTER: //! find the `TODO` below. The statement is at the end of lesson 08's chapter in
+// STARTER: //! the book. Check your work with `cargo run -p classroom -- check 08-sum`;
+// STARTER: //! stuck? `... -- hint 08-sum`.
 
-use std::fmt::Display;
-use std::io::{self, ErrorKind, Read, Write};
 // SOLUTION-BEGIN
 use std::num::IntErrorKind;
 // SOLUTION-END
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 // SOLUTION-BEGIN
 use lesson_08::framing::Message;
 // SOLUTION-END
-use lesson_08::{Address, RECV_SIZE, Reply, printable, run_command};
-use socketserver::prelude::*;
+use lesson_08::{Address, Protocol, Reply, Run, exit_code, run_command, serve};
 
 /// Exercise 08-sum: lesson 08's server, which also adds numbers.
 ///
@@ -41,42 +38,38 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match serve(&cli.address) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            let Address { host, port } = &cli.address;
-            eprintln!("error: cannot serve on {host}:{port}: {error}");
-            if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
-            }
-            ExitCode::FAILURE
+    let address = Cli::parse().address;
+    // The lesson's server, in its default protocol, running our commands.
+    exit_code(&address, serve::<Sum>(Protocol::Tutorial, &address))
+}
+
+/// The lesson's commands, and `sum`.
+struct Sum;
+
+impl Run for Sum {
+    // ANCHOR: run
+    /// Runs one command: the lesson's, and ours.
+    fn run(command: &[u8]) -> Reply {
+        // SOLUTION-BEGIN
+        // Trimmed and split at its first space, as the lesson's `run_command` does.
+        let command = command.trim_ascii();
+        let (name, numbers) = match command.iter().position(|&byte| byte == b' ') {
+            Some(space) => (&command[..space], &command[space + 1..]),
+            None => (command, &b""[..]),
+        };
+        if name == b"sum" {
+            return sum(numbers).into(); // a Message made whole is a Reply of one piece
         }
+        // SOLUTION-END
+        // STARTER: // TODO: answer `sum N...` with the sum of the whole numbers N, in a
+        // STARTER: // reply; answer bad input with an error reply that says what is wrong.
+        // STARTER: // (A `lesson_08::framing::Message` you make is a reply with `.into()`.)
+        run_command(command)
     }
+    // ANCHOR_END: run
 }
-
-// ANCHOR: run
-/// Runs one command: the lesson's, and ours.
-fn run(command: &[u8]) -> Reply {
-    // SOLUTION-BEGIN
-    // Trimmed and split at its first space, as the lesson's `run_command` does.
-    let command = command.trim_ascii();
-    let (name, numbers) = match command.iter().position(|&byte| byte == b' ') {
-        Some(space) => (&command[..space], &command[space + 1..]),
-        None => (command, &b""[..]),
-    };
-    if name == b"sum" {
-        return sum(numbers).into(); // a Message made whole is a Reply of one piece
-    }
-    // SOLUTION-END
-    // STARTER: // TODO: answer `sum N...` with the sum of the whole numbers N, in a
-    // STARTER: // reply; answer bad input with an error reply that says what is wrong.
-    // STARTER: // (A `lesson_08::framing::Message` you make is a reply with `.into()`.)
-    run_command(command)
-}
-// ANCHOR_END: run
-
 // SOLUTION-BEGIN
+
 /// `sum N...`: the whole numbers, separated by spaces, added up. Every number comes
 /// from the network, so every step is checked: a word that is not a number, a number
 /// or a total that does not fit in 64 bits, each gets an error reply, never a panic.
@@ -116,67 +109,4 @@ fn error_reply(text: String) -> Message {
         is_error: true,
     }
 }
-
 // SOLUTION-END
-/// The handler: lesson 08's `Commands`, in the tutorial's protocol.
-#[derive(Default)]
-struct Commands;
-
-impl RequestHandler for Commands {
-    type Base = StreamRequestHandler;
-
-    fn handle(&mut self, this: &mut Stream) -> io::Result<()> {
-        let peer = this.client_address;
-        println!("connected: {peer}");
-        if let Err(error) = converse(&mut this.rfile, &mut this.wfile, peer) {
-            println!("{peer} error: {error}");
-        }
-        println!("{peer} closed");
-        Ok(())
-    }
-}
-
-/// The communication loop of lesson 08's `--protocol tutorial`: one read is one
-/// command, and every reply is framed.
-fn converse(rfile: &mut impl Read, wfile: &mut impl Write, peer: &impl Display) -> io::Result<()> {
-    loop {
-        let mut buffer = [0; RECV_SIZE];
-        let read = rfile.read(&mut buffer)?;
-        if read == 0 {
-            return Ok(()); // the client closed its side
-        }
-        let command = &buffer[..read];
-        println!("{peer} wrote: {}", printable(command));
-        let reply = run(command);
-        // The header, then the body: `big`'s a chunk at a time, never held whole.
-        reply.write_framed(wfile)?;
-        if reply.is_error {
-            let text = reply.to_bytes(); // an error is a short text
-            let text = String::from_utf8_lossy(&text);
-            println!("{peer} replied with an error: {text}");
-        } else {
-            println!("{peer} replied: {} bytes", reply.body_length());
-        }
-    }
-}
-
-/// Serves on `address`, a thread per client, until Ctrl-C, as lesson 08's `serve`.
-fn serve(address: &Address) -> io::Result<()> {
-    let address = (address.host.as_str(), address.port);
-    let server = socketserver::closing(ThreadingTCPServer::<Commands>::new(address)?);
-    // As the lesson's: clients still connected at Ctrl-C get half a second.
-    server.set_shutdown_deadline(Some(Duration::from_millis(500)));
-    socketserver::shutdown_on_ctrl_c(&server)?;
-    let address = server.server_address();
-    println!("listening on {address}");
-    println!("exercise 08-sum: the tutorial's protocol, framed replies. Talk to me:");
-    println!(
-        "    cargo run -p lesson-08 --bin lesson-08-client -- --port {}",
-        address.port()
-    );
-    server.serve_forever()?;
-    println!("shutting down: clients still connected get half a second to finish");
-    drop(server);
-    println!("bye");
-    Ok(())
-}

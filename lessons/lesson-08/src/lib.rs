@@ -24,7 +24,8 @@
 //!
 //! The server is lesson 06's: a `ThreadingTCPServer` from the `socketserver` crate and
 //! a handler ([`Commands`]) whose `handle` reads requests from `rfile` and writes
-//! replies to `wfile`.
+//! replies to `wfile`. What it runs is a type too ([`Run`]): the lesson's built-in
+//! commands, or, in the classroom's exercises, those and more.
 //!
 //! What a client asks must not decide what the server holds. `big 8388608` is a
 //! 12-byte request for 8 MiB: a [`Reply`] says how long its body is (the frame's
@@ -34,8 +35,9 @@
 pub mod framing;
 
 use std::fmt::Display;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, ErrorKind, Write};
 use std::marker::PhantomData;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -344,20 +346,40 @@ impl Wire for Framed {
     const PROTOCOL: Protocol = Protocol::Framed;
 }
 
+// ANCHOR: run
+/// The commands a server runs: this lesson's are the built-in ones, [`BuiltIn`]; the
+/// classroom's exercises add their own in front of them. Python would subclass the
+/// handler and override the method that runs a command; Rust has no subclasses, so
+/// the handler takes its commands as a type, as it takes its protocol.
+pub trait Run: 'static {
+    /// Runs one command and returns the reply.
+    fn run(command: &[u8]) -> Reply;
+}
+
+/// The built-in commands of [`HELP`], which [`run_command`] runs.
+pub struct BuiltIn;
+
+impl Run for BuiltIn {
+    fn run(command: &[u8]) -> Reply {
+        run_command(command)
+    }
+}
+// ANCHOR_END: run
+
 // ANCHOR: handler
 /// The handler: Python's `class Commands(socketserver.StreamRequestHandler)`. `W`
 /// says which protocol it speaks: Python would read `self.server.protocol`; here the
 /// protocol is part of the handler's type, as lesson 06's `--mode` was part of the
-/// server's.
-pub struct Commands<W>(PhantomData<fn() -> W>);
+/// server's. `C` says which commands it runs ([`BuiltIn`] unless it is told).
+pub struct Commands<W, C = BuiltIn>(PhantomData<fn() -> (W, C)>);
 
-impl<W> Default for Commands<W> {
+impl<W, C> Default for Commands<W, C> {
     fn default() -> Self {
         Commands(PhantomData)
     }
 }
 
-impl<W: Wire> RequestHandler for Commands<W> {
+impl<W: Wire, C: Run> RequestHandler for Commands<W, C> {
     type Base = StreamRequestHandler;
     // A reply is two writes, the header and then the body. With Nagle's algorithm
     // on, the body waits for the client to acknowledge the header, and a client
@@ -372,7 +394,7 @@ impl<W: Wire> RequestHandler for Commands<W> {
         // too, and hang up on a student who thinks for a minute between two commands:
         // only writes are bounded.
         this.connection.set_write_timeout(Some(WRITE_TIMEOUT))?;
-        match converse(W::PROTOCOL, &mut this.rfile, &mut this.wfile, peer) {
+        match converse(W::PROTOCOL, C::run, &mut this.rfile, &mut this.wfile, peer) {
             Ok(()) => {}
             Err(error) if timed_out(&error) => println!(
                 "{peer} took none of its reply for {} s: hung up",
@@ -396,11 +418,12 @@ fn timed_out(error: &io::Error) -> bool {
 }
 
 // ANCHOR: converse
-/// The communication loop: read a request, run it, write the reply, until the client
-/// closes. A framing error in a request is answered with an error reply, then the
-/// connection closes: after a bad frame, nobody knows where the next one starts.
+/// The communication loop: read a request, `run` it, write the reply, until the
+/// client closes. A framing error in a request is answered with an error reply, then
+/// the connection closes: after a bad frame, nobody knows where the next one starts.
 pub fn converse(
     protocol: Protocol,
+    run: fn(&[u8]) -> Reply,
     rfile: &mut impl BufRead,
     wfile: &mut impl Write,
     peer: &impl Display,
@@ -435,7 +458,7 @@ pub fn converse(
             },
         };
         println!("{peer} wrote: {}", printable(&command));
-        let reply = run_command(&command);
+        let reply = run(&command);
         match protocol {
             Protocol::Raw => reply.write_body(wfile)?,
             Protocol::Tutorial | Protocol::Framed => reply.write_framed(wfile)?,
@@ -452,17 +475,21 @@ pub fn converse(
 // ANCHOR_END: converse
 
 // ANCHOR: serve
-/// Serves with `protocol` on `address`, a thread per client, until Ctrl-C.
-pub fn serve(protocol: Protocol, address: &Address) -> io::Result<()> {
+/// Serves with `protocol` on `address`, a thread per client, running the commands
+/// `C` (the lesson's: [`BuiltIn`]), until Ctrl-C.
+pub fn serve<C: Run>(protocol: Protocol, address: &Address) -> io::Result<()> {
     let address = (address.host.as_str(), address.port);
     match protocol {
-        Protocol::Raw => run(ThreadingTCPServer::<Commands<Raw>>::new(address)?, protocol),
+        Protocol::Raw => run(
+            ThreadingTCPServer::<Commands<Raw, C>>::new(address)?,
+            protocol,
+        ),
         Protocol::Tutorial => run(
-            ThreadingTCPServer::<Commands<Tutorial>>::new(address)?,
+            ThreadingTCPServer::<Commands<Tutorial, C>>::new(address)?,
             protocol,
         ),
         Protocol::Framed => run(
-            ThreadingTCPServer::<Commands<Framed>>::new(address)?,
+            ThreadingTCPServer::<Commands<Framed, C>>::new(address)?,
             protocol,
         ),
     }
@@ -486,6 +513,24 @@ fn run<S: BaseServer<Transport = Tcp>>(server: Arc<S>, protocol: Protocol) -> io
     Ok(())
 }
 // ANCHOR_END: serve
+
+// ANCHOR: exit_code
+/// What `main` returns once the server is done: success, or failure with the error
+/// on stderr (and a hint when the port is taken).
+pub fn exit_code(address: &Address, served: io::Result<()>) -> ExitCode {
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let Address { host, port } = address;
+            eprintln!("error: cannot serve on {host}:{port}: {error}");
+            if error.kind() == ErrorKind::AddrInUse {
+                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+// ANCHOR_END: exit_code
 
 fn describe(protocol: Protocol) -> &'static str {
     match protocol {

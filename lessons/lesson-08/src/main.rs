@@ -1,10 +1,9 @@
 //! Lesson 08's server: built-in commands, with replies framed the tutorial's way.
 
-use std::io::ErrorKind;
 use std::process::ExitCode;
 
 use clap::Parser;
-use lesson_08::{Address, Protocol, serve};
+use lesson_08::{Address, BuiltIn, Protocol, exit_code, serve};
 
 /// Lesson 08: message framing ("sticky packets").
 ///
@@ -29,15 +28,5 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match serve(cli.protocol, &cli.address) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            let Address { host, port } = &cli.address;
-            eprintln!("error: cannot serve on {host}:{port}: {error}");
-            if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
-            }
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(&cli.address, serve::<BuiltIn>(cli.protocol, &cli.address))
 }

@@ -50,9 +50,11 @@ pub const EXERCISES: &[Exercise] = &[
              frames apart from bytes, whatever they come from?",
             "A request that starts with `batch ` carries framed requests after that \
              prefix: `request.strip_prefix(b\"batch \")`. Do not trim it: the frames are \
-             bytes. Take them apart with the lesson's `Decoder` (`Decoder::new(LIMITS)`), \
-             whose `decode(bytes)` returns how many bytes it took and, when one is \
-             complete, the request.",
+             bytes. Take them apart with the lesson's `Decoder` \
+             (`lesson_08::framing::Decoder::new(Limits { max_header: MAX_HEADER, \
+             max_body: MAX_COMMAND })`, the lesson's limits for a request), whose \
+             `decode(bytes)` returns how many bytes it took and, when one is complete, \
+             the request.",
             "Loop while bytes are left: `let (taken, message) = decoder.decode(rest)?;` \
              (with the error turned into an error reply), `rest = &rest[taken..]`, and keep \
              each complete message. At the end, `decoder.end_of_stream()` says whether the \
