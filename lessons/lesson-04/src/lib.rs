@@ -335,7 +335,7 @@ impl OpenConnections {
 
 // ANCHOR: stop_on_ctrl_c
 /// Makes Ctrl-C (and SIGTERM) stop the server: returns the flag that
-/// [`serve_forever`] checks.
+/// [`Server::accept`] checks.
 ///
 /// The main thread is blocked in `accept`, and no flag can interrupt that. So the
 /// handler sets the flag and then knocks on our own door: it connects to the listening

@@ -4,14 +4,14 @@
 //! to our server, the handler, and lets the `socketserver` crate do the rest, as
 //! Python's tutorial does with `socketserver.ThreadingTCPServer`:
 //!
-//! | Written by hand in lesson 04          | Provided by the crate here                       |
-//! |---------------------------------------|--------------------------------------------------|
-//! | `listen` (socket, bind, listen)       | `TCPServer::new` (`server_bind`, `server_activate`) |
-//! | the connection loop, `serve_forever`  | `BaseServer::serve_forever`                      |
-//! | `thread::spawn` per client            | `ThreadingMixIn::process_request`                |
-//! | closing connections, joining threads  | `server_close` (`block_on_close`, with a deadline) |
-//! | the Ctrl-C knock on our own door      | `shutdown_on_ctrl_c` (shutdown wakes the loop)   |
-//! | the communication loop                | [`Upper::handle`], the only part we write        |
+//! | Written by hand in lesson 04                  | Provided by the crate here                       |
+//! |-----------------------------------------------|--------------------------------------------------|
+//! | `Server::start`, `listen` (socket, bind, listen) | `TCPServer::new` (`server_bind`, `server_activate`) |
+//! | the connection loop, `Server::serve_forever`  | `BaseServer::serve_forever`                      |
+//! | `Server::spawn`, a thread per client          | `ThreadingMixIn::process_request`                |
+//! | `Server::close`: close connections, join threads | `server_close` (`block_on_close`, with a deadline) |
+//! | the Ctrl-C knock on our own door              | `shutdown_on_ctrl_c` (shutdown wakes the loop)   |
+//! | the communication loop                        | [`Upper::handle`], the only part we write        |
 //!
 //! `--mode` picks the mixin, one line each in [`serve`]: serial (`TCPServer`),
 //! threading (`ThreadingTCPServer`), forking (`ForkingTCPServer`), or a pool of
