@@ -58,11 +58,19 @@ fn the_book_builds_and_every_link_lands() {
     let index = fs::read_dir(&out.0)
         .unwrap()
         .flatten()
-        .find(|entry| entry.file_name().to_string_lossy().starts_with("searchindex"))
+        .find(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("searchindex")
+        })
         .expect("the book has no search index: is search enabled in book.toml?");
     let index = fs::read_to_string(index.path()).unwrap();
     for word in ["process_request", "ThreadingMixIn", "verify_request"] {
-        assert!(index.contains(word), "the search index does not know {word}");
+        assert!(
+            index.contains(word),
+            "the search index does not know {word}"
+        );
     }
     // Every exercise's statement is where the runner's `show` links to.
     let root = workspace_root();
