@@ -394,6 +394,12 @@ impl<W: Wire, C: Run> RequestHandler for Commands<W, C> {
         // too, and hang up on a student who thinks for a minute between two commands:
         // only writes are bounded.
         this.connection.set_write_timeout(Some(WRITE_TIMEOUT))?;
+        // The send timeout alone was seen to miss, on a busy Linux machine, a client
+        // whose window stays shut: the write went on waiting. TCP_USER_TIMEOUT has the
+        // kernel itself give up on a connection whose data goes unacknowledged that
+        // long, its zero-window probes included, and the write then fails.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        socket2::SockRef::from(this.connection).set_tcp_user_timeout(Some(WRITE_TIMEOUT))?;
         match converse(W::PROTOCOL, C::run, &mut this.rfile, &mut this.wfile, peer) {
             Ok(()) => {}
             Err(error) if timed_out(&error) => println!(

@@ -187,8 +187,10 @@ fn a_client_who_never_reads_its_reply_is_let_go_after_the_write_timeout() {
         if Instant::now() > deadline {
             server.fail(&format!(
                 "the thread of a client who reads nothing is still there {:?} after its \
-                 request: a client can hold a thread for ever",
-                WRITE_TIMEOUT + TIMEOUT
+                 request ({} threads, {with_one_client} with one client): a client can \
+                 hold a thread for ever",
+                WRITE_TIMEOUT + TIMEOUT,
+                threads(server.pid())
             ));
         }
         thread::sleep(Duration::from_millis(50));

@@ -31,7 +31,7 @@ pub fn static_problems(root: &Path) -> Vec<String> {
 
 /// The longest a starter may be: the file a student edits holds what the exercise is
 /// about, not a copy of the lesson.
-pub const MAX_STARTER_LINES: usize = 160;
+pub const MAX_STARTER_LINES: usize = 100;
 
 /// What is wrong with one exercise's files, statement, hints and snapshot.
 pub fn exercise_problems(root: &Path, exercise: &Exercise) -> Vec<String> {
