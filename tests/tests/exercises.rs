@@ -11,21 +11,19 @@ use std::path::PathBuf;
 use std::thread;
 
 use classroom::exercises::check::{self, Run};
-use classroom::exercises::{self, Code, Exercise, snapshot, verify};
+use classroom::exercises::{self, Code, Exercise, snapshot, verify, work};
 use classroom::workspace_root;
 
-/// Builds the `code` of every exercise (one cargo command) and runs every check at
-/// once; returns each exercise with its run, in course order.
+/// Builds the `code` of every exercise as a student's copy is built (a package per
+/// lesson, the lesson's normal dependencies only) and runs every check at once;
+/// returns each exercise with its run, in course order.
 fn run_every(code: Code) -> Vec<(&'static Exercise, Run)> {
     let root = workspace_root();
     let exercises: Vec<&Exercise> = exercises::all().collect();
     let targets: Vec<_> = exercises.iter().map(|&e| (e, code)).collect();
-    check::build(&root, &targets).unwrap();
     let target_dir = check::target_dir(&root).unwrap();
-    let jobs: Vec<_> = exercises
-        .iter()
-        .map(|&e| (e, check::binary(&target_dir, e, code)))
-        .collect();
+    let binaries = work::build_project(&root, &target_dir, &targets).unwrap();
+    let jobs: Vec<_> = exercises.iter().copied().zip(binaries).collect();
     let runs = check::run_all(&jobs, &root);
     exercises.into_iter().zip(runs).collect()
 }

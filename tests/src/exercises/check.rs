@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use super::{Code, Exercise, Setup, snapshot};
+use super::{Exercise, Setup, snapshot};
 use crate::{ServerProcess, Transcript};
 
 /// How long a check waits, after its conversation, for a server that is exiting.
@@ -55,28 +55,6 @@ impl From<BuildError> for String {
     }
 }
 
-/// Builds the examples of `targets` with one cargo command run in the workspace
-/// `root`. Cargo's output goes straight to the terminal: its error messages are the
-/// best there are.
-pub fn build(root: &Path, targets: &[(&Exercise, Code)]) -> Result<(), BuildError> {
-    let mut command = cargo();
-    command.current_dir(root).args(["build", "--quiet"]);
-    let mut packages: Vec<String> = targets.iter().map(|(e, _)| e.package()).collect();
-    packages.sort();
-    packages.dedup();
-    for package in packages {
-        command.args(["--package", &package]);
-    }
-    for (exercise, code) in targets {
-        command.args(["--example", &exercise.example(*code)]);
-    }
-    match command.status() {
-        Ok(status) if status.success() => Ok(()),
-        Ok(_) => Err(BuildError::Failed),
-        Err(error) => Err(BuildError::NoCargo(error.to_string())),
-    }
-}
-
 /// Cargo's metadata of the workspace at `root` (its own packages only).
 pub fn metadata(root: &Path) -> Result<serde_json::Value, String> {
     let output = cargo()
@@ -105,12 +83,6 @@ pub fn target_dir(root: &Path) -> Result<PathBuf, String> {
         .as_str()
         .map(PathBuf::from)
         .ok_or_else(|| "cargo metadata did not say where the target directory is".to_string())
-}
-
-/// Where cargo puts the executable of an exercise's `code`.
-pub fn binary(target_dir: &Path, exercise: &Exercise, code: Code) -> PathBuf {
-    let name = format!("{}{}", exercise.example(code), std::env::consts::EXE_SUFFIX);
-    target_dir.join("debug").join("examples").join(name)
 }
 
 /// What happened when a server was checked.
@@ -323,16 +295,5 @@ mod tests {
             ..finished
         };
         assert!(!stopped.passes("== C connects"));
-    }
-
-    #[test]
-    fn binaries_are_cargo_examples() {
-        let exercise = super::super::find("02-numbered").unwrap();
-        let path = binary(Path::new("/t"), exercise, Code::Solution);
-        let expected = format!(
-            "/t/debug/examples/02-numbered-solution{}",
-            std::env::consts::EXE_SUFFIX
-        );
-        assert_eq!(path, Path::new(&expected));
     }
 }

@@ -9,8 +9,10 @@
 //! - the starter, `lessons/lesson-NN/starters/SLUG.rs`, *generated* from the solution
 //!   ([`starter`]) and committed: pristine, never edited by anyone;
 //! - both are cargo examples of the lesson's package (`NN-slug` and
-//!   `NN-slug-solution`), so they reuse the lesson's library, are built and checked
-//!   by `cargo test --workspace` and `verify`, and never by `cargo run -p lesson-NN`;
+//!   `NN-slug-solution`), so that `cargo test --workspace` and clippy compile them
+//!   with the lesson, and `cargo run -p lesson-NN` never does; `verify` and the
+//!   exercises' test build and check them exactly as a student's copy is built
+//!   ([`work::build_project`]), so that what passes there passes for a student;
 //! - the student's copy, `exercises/NN-slug.rs` at the workspace root, made from the
 //!   starter on first use: the student's, not the project's ([`work`]): git-ignored,
 //!   built by the runner only, in a cargo package of its own that no workspace

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 
 use super::check::{self, Run};
-use super::{Code, Exercise, all, diff, snapshot, starter};
+use super::{Code, Exercise, all, diff, snapshot, starter, work};
 
 /// Everything wrong with the exercises that can be seen without running them, one
 /// problem per line, each naming its exercise or file.
@@ -192,11 +192,12 @@ pub fn run_problems(root: &Path) -> Result<Vec<String>, String> {
         .iter()
         .flat_map(|&e| [(e, Code::Starter), (e, Code::Solution)])
         .collect();
-    check::build(root, &targets)?;
     let target_dir = check::target_dir(root)?;
+    let binaries = work::build_project(root, &target_dir, &targets)?;
     let jobs: Vec<_> = targets
         .iter()
-        .map(|&(e, code)| (e, check::binary(&target_dir, e, code)))
+        .zip(binaries)
+        .map(|(&(e, _), binary)| (e, binary))
         .collect();
     let runs = check::quietly(|| check::run_all(&jobs, root));
     let mut problems = Vec::new();

@@ -83,10 +83,90 @@ fn write_readme(root: &Path) -> io::Result<()> {
 /// Builds the student's copy of `exercise` (which must exist) with cargo, its
 /// messages going straight to the terminal, and returns the executable's path.
 pub fn build(root: &Path, target_dir: &Path, exercise: &Exercise) -> Result<PathBuf, BuildError> {
-    let manifest = write_manifest(root, exercise).map_err(|error| {
+    let package = exercise.package();
+    let dir = dir(root).join(".build").join(&package);
+    // Every copy of the lesson's exercises that exists, so that the package is the
+    // same whichever is checked (and cargo rebuilds only what changed).
+    let bins: Vec<(String, PathBuf)> = super::all()
+        .filter(|e| e.package() == package)
+        .map(|e| (e.id.to_string(), path(root, e)))
+        .filter(|(_, copy)| copy.exists())
+        .collect();
+    let names = [exercise.id.to_string()];
+    build_bins(
+        root,
+        target_dir,
+        &dir,
+        &format!("{package}-exercises"),
+        &package,
+        &bins,
+        &names,
+    )?;
+    Ok(binary(target_dir, exercise.id))
+}
+
+/// Builds the project's own starters and solutions of `targets` exactly as a
+/// student's copies are built, in packages of their own under the target directory
+/// (`classroom-verify/lesson-NN/`), with the lesson's normal dependencies only: a
+/// solution that needs a lesson's dev-dependency builds as an example of the lesson,
+/// and would not build as a student's file. Returns each target's executable.
+pub fn build_project(
+    root: &Path,
+    target_dir: &Path,
+    targets: &[(&Exercise, Code)],
+) -> Result<Vec<PathBuf>, BuildError> {
+    let name = |exercise: &Exercise, code: Code| match code {
+        Code::Starter => format!("{}-starter", exercise.id),
+        Code::Solution => format!("{}-solution", exercise.id),
+    };
+    let mut packages: Vec<String> = targets.iter().map(|(e, _)| e.package()).collect();
+    packages.dedup();
+    for package in packages {
+        let bins: Vec<(String, PathBuf)> = targets
+            .iter()
+            .filter(|(e, _)| e.package() == package)
+            .map(|&(e, code)| (name(e, code), e.path(root, code)))
+            .collect();
+        let names: Vec<String> = bins.iter().map(|(bin, _)| bin.clone()).collect();
+        let dir = target_dir.join("classroom-verify").join(&package);
+        build_bins(
+            root,
+            target_dir,
+            &dir,
+            &format!("{package}-project-exercises"),
+            &package,
+            &bins,
+            &names,
+        )?;
+    }
+    Ok(targets
+        .iter()
+        .map(|&(e, code)| binary(target_dir, &name(e, code)))
+        .collect())
+}
+
+/// Where cargo puts the executable of a binary called `name`.
+fn binary(target_dir: &Path, name: &str) -> PathBuf {
+    target_dir
+        .join("debug")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Writes the package `name` in `dir` (the lesson `lesson`'s library and
+/// dependencies, and `bins`), then builds the binaries `names` of it with cargo.
+fn build_bins(
+    root: &Path,
+    target_dir: &Path,
+    dir: &Path,
+    name: &str,
+    lesson: &str,
+    bins: &[(String, PathBuf)],
+    names: &[String],
+) -> Result<(), BuildError> {
+    let manifest = write_manifest(root, dir, name, lesson, bins).map_err(|error| {
         BuildError::NoCargo(format!(
             "cannot write the build files in {}: {error}",
-            build_dir(root, exercise).display()
+            dir.display()
         ))
     })?;
     let mut command = super::check::cargo();
@@ -97,33 +177,28 @@ pub fn build(root: &Path, target_dir: &Path, exercise: &Exercise) -> Result<Path
         .arg("--manifest-path")
         .arg(&manifest)
         .arg("--target-dir")
-        .arg(target_dir)
-        .args(["--bin", exercise.id]);
+        .arg(target_dir);
+    for name in names {
+        command.args(["--bin", name]);
+    }
     match command.status() {
-        Ok(status) if status.success() => Ok(target_dir.join("debug").join(format!(
-            "{}{}",
-            exercise.id,
-            std::env::consts::EXE_SUFFIX
-        ))),
+        Ok(status) if status.success() => Ok(()),
         Ok(_) => Err(BuildError::Failed),
         Err(error) => Err(BuildError::NoCargo(error.to_string())),
     }
 }
 
-/// `exercises/.build/lesson-05/`: where the lesson's package for the student's
-/// copies is generated.
-fn build_dir(root: &Path, exercise: &Exercise) -> PathBuf {
-    dir(root).join(".build").join(exercise.package())
-}
-
-/// Writes the package that builds the student's copies of `exercise`'s lesson, and
-/// returns its manifest's path. Written each time (it is cheap, and so it follows
-/// the lesson's dependencies and the exercises there are); cargo rebuilds nothing
-/// when nothing changed.
-fn write_manifest(root: &Path, exercise: &Exercise) -> io::Result<PathBuf> {
-    let dir = build_dir(root, exercise);
-    fs::create_dir_all(&dir)?;
-    let manifest = manifest(root, exercise).map_err(io::Error::other)?;
+/// Writes the package's manifest (only if it changed, so cargo sees nothing new when
+/// nothing is) and its lock file, and returns the manifest's path.
+fn write_manifest(
+    root: &Path,
+    dir: &Path,
+    name: &str,
+    lesson: &str,
+    bins: &[(String, PathBuf)],
+) -> io::Result<PathBuf> {
+    fs::create_dir_all(dir)?;
+    let manifest = manifest(root, name, lesson, bins).map_err(io::Error::other)?;
     let path = dir.join("Cargo.toml");
     if fs::read_to_string(&path).ok().as_deref() != Some(manifest.as_str()) {
         fs::write(&path, manifest)?;
@@ -140,25 +215,28 @@ fn write_manifest(root: &Path, exercise: &Exercise) -> io::Result<PathBuf> {
     Ok(path)
 }
 
-/// The text of the lesson package's manifest: the lesson's library by path, the
-/// lesson's own dependencies as the workspace gives them, and a binary for each of
-/// the lesson's exercises whose copy exists.
-fn manifest(root: &Path, exercise: &Exercise) -> Result<String, String> {
-    let package = exercise.package();
-    let lesson = super::check::metadata(root)?["packages"]
+/// The text of a package's manifest: the lesson's library by path, the lesson's own
+/// dependencies as the workspace gives them (not its dev-dependencies: those are its
+/// tests'), and `bins`.
+fn manifest(
+    root: &Path,
+    name: &str,
+    lesson: &str,
+    bins: &[(String, PathBuf)],
+) -> Result<String, String> {
+    let lesson_package = super::check::metadata(root)?["packages"]
         .as_array()
         .and_then(|packages| {
             packages
                 .iter()
-                .find(|p| p["name"].as_str() == Some(package.as_str()))
+                .find(|p| p["name"].as_str() == Some(lesson))
                 .cloned()
         })
-        .ok_or_else(|| format!("cargo metadata does not know {package}"))?;
+        .ok_or_else(|| format!("cargo metadata does not know {lesson}"))?;
     let mut text = format!(
-        "# Generated by the classroom runner for your copies of {package}'s exercises.\n\
-         # Yours to ignore: it is rewritten on every check.\n\
+        "# Generated by the classroom runner, rewritten on every build: {lesson}'s exercises.\n\
          [package]\n\
-         name = \"{package}-exercises\"\n\
+         name = \"{name}\"\n\
          version = \"0.0.0\"\n\
          edition = \"{}\"\n\
          publish = false\n\n\
@@ -166,25 +244,26 @@ fn manifest(root: &Path, exercise: &Exercise) -> Result<String, String> {
          [workspace]\n\n\
          [dependencies]\n\
          {} = {{ path = {} }}\n",
-        lesson["edition"].as_str().unwrap_or("2024"),
-        toml_key(&package),
-        toml_string(&lesson_dir_of(&lesson)?),
+        lesson_package["edition"].as_str().unwrap_or("2024"),
+        toml_key(lesson),
+        toml_string(&lesson_dir_of(&lesson_package)?),
     );
-    for dependency in lesson["dependencies"].as_array().into_iter().flatten() {
+    for dependency in lesson_package["dependencies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         if !dependency["kind"].is_null() {
             continue; // dev- and build-dependencies: the lesson's tests, not its code
         }
         text.push_str(&dependency_line(dependency)?);
     }
-    for sibling in super::all().filter(|e| e.package() == package) {
-        let copy = path(root, sibling);
-        if copy.exists() {
-            text.push_str(&format!(
-                "\n[[bin]]\nname = \"{}\"\npath = {}\n",
-                sibling.id,
-                toml_string(&copy.to_string_lossy())
-            ));
-        }
+    for (bin, source) in bins {
+        text.push_str(&format!(
+            "\n[[bin]]\nname = {}\npath = {}\n",
+            toml_string(bin),
+            toml_string(&source.to_string_lossy())
+        ));
     }
     Ok(text)
 }
