@@ -122,12 +122,19 @@ pub fn build_project(
     let mut packages: Vec<String> = targets.iter().map(|(e, _)| e.package()).collect();
     packages.dedup();
     for package in packages {
-        let bins: Vec<(String, PathBuf)> = targets
+        // Every starter and solution of the lesson, whichever are built: two builds
+        // at once (the exercises' tests run in parallel) write the same manifest.
+        let bins: Vec<(String, PathBuf)> = super::all()
+            .filter(|e| e.package() == package)
+            .flat_map(|e| {
+                [Code::Starter, Code::Solution].map(|code| (name(e, code), e.path(root, code)))
+            })
+            .collect();
+        let names: Vec<String> = targets
             .iter()
             .filter(|(e, _)| e.package() == package)
-            .map(|&(e, code)| (name(e, code), e.path(root, code)))
+            .map(|&(e, code)| name(e, code))
             .collect();
-        let names: Vec<String> = bins.iter().map(|(bin, _)| bin.clone()).collect();
         let dir = target_dir.join("classroom-verify").join(&package);
         build_bins(
             root,
