@@ -28,7 +28,10 @@ fn main() -> ExitCode {
             let Address { host, port } = &cli.address;
             eprintln!("error: cannot listen on {host}:{port}: {error}");
             if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+                eprintln!(
+                    "hint: another server uses that port; stop it, or pick any free port: \
+                     cargo run -p lesson-01 -- --port 0"
+                );
             }
             return ExitCode::FAILURE;
         }

@@ -111,7 +111,10 @@ impl Server {
             Err(error) => {
                 eprintln!("error: cannot listen on {host}:{port}: {error}");
                 if error.kind() == ErrorKind::AddrInUse {
-                    eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+                    eprintln!(
+                        "hint: another server uses that port; stop it, or pick any free port: \
+                         cargo run -p lesson-04 -- --port 0"
+                    );
                 }
                 return None;
             }

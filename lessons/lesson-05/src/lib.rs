@@ -482,7 +482,10 @@ pub fn serve(address: &Address, service: impl Service) -> ExitCode {
             let Address { host, port } = address;
             eprintln!("error: cannot listen on {host}:{port}: {error}");
             if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+                eprintln!(
+                    "hint: another server uses that port; stop it, or pick any free port: \
+                     cargo run -p lesson-05 -- --port 0"
+                );
             }
             return ExitCode::FAILURE;
         }

@@ -146,7 +146,10 @@ pub fn exit_code(address: &Address, served: io::Result<()>) -> ExitCode {
             let Address { host, port } = address;
             eprintln!("error: cannot serve on {host}:{port}: {error}");
             if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+                eprintln!(
+                    "hint: another server uses that port; stop it, or pick any free port: \
+                     cargo run -p lesson-07 -- --port 0"
+                );
             }
             ExitCode::FAILURE
         }

@@ -187,7 +187,10 @@ pub fn run(options: &Options, commands: impl Commands + 'static) -> ExitCode {
             let Address { host, port } = &options.address;
             eprintln!("error: cannot listen on {host}:{port}: {error}");
             if error.kind() == ErrorKind::AddrInUse {
-                eprintln!("hint: another server uses that port; stop it, or pick --port 0");
+                eprintln!(
+                    "hint: another server uses that port; stop it, or pick any free port: \
+                     cargo run -p lesson-09 -- --port 0"
+                );
             }
             return ExitCode::FAILURE;
         }
