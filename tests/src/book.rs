@@ -195,6 +195,15 @@ pub fn built_problems(out: &Path) -> Vec<String> {
                 problems.push(format!("{shown}: link `{href}`: {problem}"));
             }
         }
+        // Images (the diagrams): the file must be in the built book.
+        for source in attribute_values(html, "src") {
+            if source.ends_with(".svg") && !source.contains("://") {
+                let file = page.parent().unwrap_or(out).join(&source);
+                if !file.exists() {
+                    problems.push(format!("{shown}: image `{source}`: no such file"));
+                }
+            }
+        }
     }
     problems.sort();
     problems.dedup();

@@ -165,12 +165,14 @@ fn the_page_checker_catches_what_it_should() {
     assert!(Path::new(&out.0).exists());
 }
 
-/// Every lesson chapter ends with "Where this goes in socketserver" and the growing
-/// table, up to its own row: the course's throughline, one row per lesson, written
-/// once in `include/throughline.md`. A chapter's exercises, when it has them, come
-/// just before: `## Exercises` is the second-to-last section.
+/// Every lesson chapter has "Where this goes in socketserver" just before its
+/// exercises (the last section when it has none): the lesson's diagram
+/// (`diagrams/lesson-NN.svg`, made from the crate by `socketserver/tests/diagrams.rs`)
+/// and the growing table, up to its own row: the course's throughline, one row per
+/// lesson, written once in `include/throughline.md`. By the crate's chapter, nothing
+/// is new.
 #[test]
-fn every_lesson_chapter_ends_with_its_row_of_the_throughline() {
+fn every_lesson_chapter_says_where_it_goes_before_its_exercises() {
     let src = book_root().join("src");
     let table = fs::read_to_string(src.join("include/throughline.md")).unwrap();
     let mut problems = Vec::new();
@@ -180,40 +182,87 @@ fn every_lesson_chapter_ends_with_its_row_of_the_throughline() {
             continue;
         };
         let markdown = fs::read_to_string(&chapter).unwrap();
-        let Some((_, last_section)) = markdown.rsplit_once("\n## ") else {
-            problems.push(format!("{name}: no sections"));
-            continue;
-        };
-        if !last_section.starts_with("Where this goes in socketserver") {
-            problems.push(format!(
-                "{name}: the last section is not \"Where this goes\""
-            ));
-        }
-        let sections: Vec<&str> = markdown
-            .split("\n## ")
-            .skip(1)
-            .map(|section| section.lines().next().unwrap_or(""))
-            .collect();
-        if let Some(at) = sections.iter().position(|title| *title == "Exercises")
-            && at + 2 != sections.len()
-        {
-            problems.push(format!(
-                "{name}: \"Exercises\" is not the section just before \"Where this goes\""
-            ));
-        }
-        // The header, then rows 01..=N: the table ends at the lesson's own row.
-        let rows: usize = number.parse().unwrap();
-        let include = format!("{{{{#include include/throughline.md:1:{}}}}}", rows + 2);
-        if !last_section.contains(&include) {
-            problems.push(format!("{name}: does not end with {include}"));
-        }
-        let own_row = table.lines().nth(rows + 1).unwrap_or("");
-        if !own_row.starts_with(&format!("| {number} |")) {
-            problems.push(format!(
-                "{name}: line {} of the table is not its row",
-                rows + 2
-            ));
-        }
+        problems.extend(where_it_goes_problems(&name, number, &markdown, &table));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// What is wrong with a lesson chapter's "Where this goes in socketserver".
+fn where_it_goes_problems(name: &str, number: &str, markdown: &str, table: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let sections: Vec<(&str, &str)> = markdown
+        .split("\n## ")
+        .skip(1)
+        .map(|section| section.split_once('\n').unwrap_or((section, "")))
+        .collect();
+    let titles: Vec<&str> = sections.iter().map(|(title, _)| *title).collect();
+    let Some(at) = titles
+        .iter()
+        .position(|title| *title == "Where this goes in socketserver")
+    else {
+        return vec![format!(
+            "{name}: no \"Where this goes in socketserver\" section"
+        )];
+    };
+    let next = titles.get(at + 1).copied();
+    let in_place = if titles.contains(&"Exercises") {
+        next == Some("Exercises")
+    } else {
+        next.is_none()
+    };
+    if !in_place {
+        problems.push(format!(
+            "{name}: \"Where this goes\" must come just before \"Exercises\" (or last)"
+        ));
+    }
+    let body = sections[at].1;
+    let diagram = format!("](diagrams/lesson-{number}.svg)");
+    if !body.contains(&diagram) {
+        problems.push(format!(
+            "{name}: its \"Where this goes\" shows no {diagram}"
+        ));
+    }
+    // The header, then rows 01..=N: the table ends at the lesson's own row.
+    let rows: usize = number.parse().unwrap_or(0);
+    let include = format!("{{{{#include include/throughline.md:1:{}}}}}", rows + 2);
+    if !body.contains(&include) {
+        problems.push(format!("{name}: its \"Where this goes\" lacks {include}"));
+    }
+    let own_row = table.lines().nth(rows + 1).unwrap_or("");
+    if !own_row.starts_with(&format!("| {number} |")) {
+        problems.push(format!(
+            "{name}: line {} of the table is not its row",
+            rows + 2
+        ));
+    }
+    problems
+}
+
+#[test]
+fn the_where_it_goes_check_catches_what_it_should() {
+    let table = "| lesson | a | b | c |\n|---|---|---|---|\n| 01 | x | y | z |\n";
+    let good = "# L\n\n## Run it\n\n## Where this goes in socketserver\n\n\
+                ![d](diagrams/lesson-01.svg)\n\n{{#include include/throughline.md:1:3}}\n\n\
+                ## Exercises\n\nx\n";
+    assert_eq!(
+        where_it_goes_problems("lesson-01", "01", good, table),
+        Vec::<String>::new()
+    );
+    let after = "# L\n\n## Exercises\n\nx\n\n## Where this goes in socketserver\n\n\
+                 ![d](diagrams/lesson-01.svg)\n\n{{#include include/throughline.md:1:3}}\n";
+    assert_eq!(
+        where_it_goes_problems("lesson-01", "01", after, table).len(),
+        1
+    );
+    let bare = "# L\n\n## Where this goes in socketserver\n\nwords\n";
+    let problems = where_it_goes_problems("lesson-01", "01", bare, table);
+    assert!(
+        problems.iter().any(|p| p.contains("shows no")),
+        "{problems:?}"
+    );
+    assert!(problems.iter().any(|p| p.contains("lacks")), "{problems:?}");
+    assert_eq!(
+        where_it_goes_problems("lesson-01", "01", "# L\n", table).len(),
+        1
+    );
 }
