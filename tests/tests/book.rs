@@ -266,3 +266,42 @@ fn the_where_it_goes_check_catches_what_it_should() {
         1
     );
 }
+
+/// Every lesson chapter opens with what the student will learn and about how long it
+/// takes, and ends with a summary: a chapter is one sitting, and says so.
+#[test]
+fn every_lesson_chapter_says_what_it_teaches_how_long_it_takes_and_sums_up() {
+    let src = book_root().join("src");
+    let mut problems = Vec::new();
+    for chapter in classroom::book::chapters(&src) {
+        let name = chapter.file_stem().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("lesson-") {
+            continue;
+        }
+        let markdown = fs::read_to_string(&chapter).unwrap();
+        let opening: String = markdown
+            .lines()
+            .skip(1)
+            .take_while(|line| !line.starts_with("## "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if !opening.contains("**In this chapter** you will") {
+            problems.push(format!("{name}: does not open with what you will learn"));
+        }
+        let minutes = opening
+            .split("**About ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<u32>().ok());
+        if minutes.is_none() {
+            problems.push(format!(
+                "{name}: does not say how long it takes (**About N minutes**)"
+            ));
+        }
+        let last = markdown.rsplit("\n## ").next().unwrap_or("");
+        if !last.starts_with("Summary\n") {
+            problems.push(format!("{name}: does not end with a Summary"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
