@@ -40,7 +40,7 @@ def provider(cls, hook):
 
 
 def table(cls):
-    mro = " -> ".join(c.__name__ for c in cls.__mro__ if c is not object)
+    mro = " -> ".join(c.__name__ for c in cls.__mro__)
     lines = [f"{cls.__name__}.__mro__: {mro}", "", f"{'hook':<18} provided by"]
     lines += [f"{hook:<18} {provider(cls, hook)}" for hook in HOOKS]
     return "\n".join(lines) + "\n"

@@ -131,7 +131,7 @@ impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> BaseServer for Serial<
 /// A server that handles each request on a new thread: Python's
 /// `class ThreadingX(ThreadingMixIn, X)` for any transport `X`.
 ///
-/// MRO: `ThreadingX -> ThreadingMixIn -> X -> ... -> BaseServer`.
+/// MRO: `ThreadingX -> ThreadingMixIn -> X -> ... -> BaseServer -> object`.
 ///
 /// With daemon threads, `server_close` does not wait for requests still being served:
 ///
@@ -229,7 +229,7 @@ impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> ThreadingMixIn for Thr
 /// A server whose requests are served by a fixed pool of worker threads:
 /// `class ThreadPoolX(ThreadPoolMixIn, X)`, a mixin Python does not have.
 ///
-/// MRO: `ThreadPoolX -> ThreadPoolMixIn -> X -> ... -> BaseServer`.
+/// MRO: `ThreadPoolX -> ThreadPoolMixIn -> X -> ... -> BaseServer -> object`.
 ///
 /// Three clients at once, served by two workers:
 ///
@@ -335,7 +335,7 @@ impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> ThreadPoolMixIn for Po
 /// A server that handles each request in a child process: Python's
 /// `class ForkingX(ForkingMixIn, X)`. Unix only, as Python's `hasattr(os, "fork")`.
 ///
-/// MRO: `ForkingX -> ForkingMixIn -> X -> ... -> BaseServer`.
+/// MRO: `ForkingX -> ForkingMixIn -> X -> ... -> BaseServer -> object`.
 #[cfg(unix)]
 /// Fork only from a process with one thread (see [`ForkingMixIn`]), so this
 /// example is compiled, not run here; `cargo run -p socketserver --example forking`
@@ -446,19 +446,19 @@ impl<T: Transport, H: RequestHandler<Base: RunsOn<Self>>> ForkingMixIn for Forki
 }
 
 // ANCHOR: aliases
-/// Python's `TCPServer`: one request at a time. MRO: `TCPServer -> BaseServer`.
+/// Python's `TCPServer`: one request at a time. MRO: `TCPServer -> BaseServer -> object`.
 pub type TCPServer<H> = Serial<Tcp, H>;
 
 /// Python's `ThreadingTCPServer`: a thread per connection.
-/// MRO: `ThreadingTCPServer -> ThreadingMixIn -> TCPServer -> BaseServer`.
+/// MRO: `ThreadingTCPServer -> ThreadingMixIn -> TCPServer -> BaseServer -> object`.
 pub type ThreadingTCPServer<H> = Threading<Tcp, H>;
 
 /// Python's `UDPServer`: one datagram at a time.
-/// MRO: `UDPServer -> TCPServer -> BaseServer`.
+/// MRO: `UDPServer -> TCPServer -> BaseServer -> object`.
 pub type UDPServer<H> = Serial<Udp, H>;
 
 /// Python's `ThreadingUDPServer`: a thread per datagram.
-/// MRO: `ThreadingUDPServer -> ThreadingMixIn -> UDPServer -> TCPServer -> BaseServer`.
+/// MRO: `ThreadingUDPServer -> ThreadingMixIn -> UDPServer -> TCPServer -> BaseServer -> object`.
 pub type ThreadingUDPServer<H> = Threading<Udp, H>;
 // ANCHOR_END: aliases
 
@@ -469,11 +469,11 @@ pub type ThreadPoolTCPServer<H> = Pooled<Tcp, H>;
 pub type ThreadPoolUDPServer<H> = Pooled<Udp, H>;
 
 /// Python's `ForkingTCPServer`: a child process per connection.
-/// MRO: `ForkingTCPServer -> ForkingMixIn -> TCPServer -> BaseServer`.
+/// MRO: `ForkingTCPServer -> ForkingMixIn -> TCPServer -> BaseServer -> object`.
 #[cfg(unix)]
 pub type ForkingTCPServer<H> = Forking<Tcp, H>;
 
 /// Python's `ForkingUDPServer`: a child process per datagram.
-/// MRO: `ForkingUDPServer -> ForkingMixIn -> UDPServer -> TCPServer -> BaseServer`.
+/// MRO: `ForkingUDPServer -> ForkingMixIn -> UDPServer -> TCPServer -> BaseServer -> object`.
 #[cfg(unix)]
 pub type ForkingUDPServer<H> = Forking<Udp, H>;

@@ -64,7 +64,9 @@ enum Default {
 /// println!("{table}");
 /// ```
 pub struct Resolution {
-    /// Python's `__mro__`, the type itself first.
+    /// Python's `__mro__`, the type itself first, without the `object` that ends
+    /// every Python class's: it provides none of the hooks, and no layer of the crate
+    /// stands for it. The printed table ends the MRO with it, as Python prints it.
     pub mro: Vec<String>,
     /// For each hook, the layer that provides it.
     pub hooks: Vec<(&'static str, &'static str)>,
@@ -127,7 +129,8 @@ impl fmt::Display for Resolution {
     /// The table the book and `lesson-06 --explain` show.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let class = self.mro.first().map_or("?", String::as_str);
-        writeln!(f, "{class}.__mro__: {}", self.mro.join(" -> "))?;
+        // Python's `__mro__` ends with `object`, whose methods are none of the hooks.
+        writeln!(f, "{class}.__mro__: {} -> object", self.mro.join(" -> "))?;
         writeln!(f)?;
         writeln!(f, "{:<18} provided by", "hook")?;
         for (hook, layer) in &self.hooks {

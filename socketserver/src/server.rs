@@ -187,8 +187,9 @@ pub trait BaseServer: SocketServer {
     /// (`StreamRequestHandler` for TCP), or of this very server type.
     type Handler: RequestHandler<Base: RunsOn<Self>>;
 
-    /// Python's `__mro__`, this type first, for the [inspector](crate::resolution).
-    /// The default names your type and then the transport's classes: right for a
+    /// Python's `__mro__`, this type first, for the [inspector](crate::resolution),
+    /// without the `object` that ends every Python MRO (the inspector's table adds
+    /// it). The default names your type and then the transport's classes: right for a
     /// server of your own that takes no mixin.
     fn mro() -> Vec<String> {
         let name = std::any::type_name::<Self>();

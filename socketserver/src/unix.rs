@@ -563,7 +563,7 @@ constructors!(
     UnixOptions
 );
 
-/// Python's `UnixStreamServer`. MRO: `UnixStreamServer -> TCPServer -> BaseServer`.
+/// Python's `UnixStreamServer`. MRO: `UnixStreamServer -> TCPServer -> BaseServer -> object`.
 ///
 /// ```
 /// use std::io::{Read, Write};
@@ -601,7 +601,7 @@ constructors!(
 pub type UnixStreamServer<H> = Serial<UnixStreamTransport, H>;
 
 /// Python's `ThreadingUnixStreamServer`.
-/// MRO: `ThreadingUnixStreamServer -> ThreadingMixIn -> UnixStreamServer -> TCPServer -> BaseServer`.
+/// MRO: `ThreadingUnixStreamServer -> ThreadingMixIn -> UnixStreamServer -> TCPServer -> BaseServer -> object`.
 ///
 /// ```
 /// use socketserver::prelude::*;
@@ -624,7 +624,7 @@ pub type UnixStreamServer<H> = Serial<UnixStreamTransport, H>;
 pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
 
 /// Python's `UnixDatagramServer`.
-/// MRO: `UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
+/// MRO: `UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer -> object`.
 ///
 /// A client binds its own socket to a path (or, on Linux, an abstract name) to get
 /// an answer. One that does not is still served, with an unnamed address (Python's
@@ -699,7 +699,7 @@ pub type ThreadingUnixStreamServer<H> = Threading<UnixStreamTransport, H>;
 pub type UnixDatagramServer<H> = Serial<UnixDatagramTransport, H>;
 
 /// Python's `ThreadingUnixDatagramServer`.
-/// MRO: `ThreadingUnixDatagramServer -> ThreadingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
+/// MRO: `ThreadingUnixDatagramServer -> ThreadingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer -> object`.
 ///
 /// ```
 /// use socketserver::prelude::*;
@@ -722,7 +722,7 @@ pub type ThreadingUnixDatagramServer<H> = Threading<UnixDatagramTransport, H>;
 
 /// Python's `ForkingUnixStreamServer` (new in Python 3.12): a child process per
 /// connection.
-/// MRO: `ForkingUnixStreamServer -> ForkingMixIn -> UnixStreamServer -> TCPServer -> BaseServer`.
+/// MRO: `ForkingUnixStreamServer -> ForkingMixIn -> UnixStreamServer -> TCPServer -> BaseServer -> object`.
 ///
 /// ```
 /// use socketserver::prelude::*;
@@ -752,7 +752,7 @@ pub type ForkingUnixStreamServer<H> = Forking<UnixStreamTransport, H>;
 
 /// Python's `ForkingUnixDatagramServer` (new in Python 3.12): a child process per
 /// datagram.
-/// MRO: `ForkingUnixDatagramServer -> ForkingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer`.
+/// MRO: `ForkingUnixDatagramServer -> ForkingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer -> object`.
 ///
 /// ```
 /// use socketserver::prelude::*;

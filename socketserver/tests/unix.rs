@@ -457,7 +457,7 @@ fn an_empty_path_binds_to_a_name_the_kernel_chooses() {
 fn forking_unix_servers_resolve_as_python_3_12s() {
     use socketserver::{ForkingUnixDatagramServer, ForkingUnixStreamServer, resolution};
     let stream = "\
-ForkingUnixStreamServer.__mro__: ForkingUnixStreamServer -> ForkingMixIn -> UnixStreamServer -> TCPServer -> BaseServer
+ForkingUnixStreamServer.__mro__: ForkingUnixStreamServer -> ForkingMixIn -> UnixStreamServer -> TCPServer -> BaseServer -> object
 
 hook               provided by
 serve_forever      BaseServer
@@ -475,7 +475,7 @@ server_close       ForkingMixIn
 shutdown           BaseServer
 ";
     let datagram = "\
-ForkingUnixDatagramServer.__mro__: ForkingUnixDatagramServer -> ForkingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer
+ForkingUnixDatagramServer.__mro__: ForkingUnixDatagramServer -> ForkingMixIn -> UnixDatagramServer -> UDPServer -> TCPServer -> BaseServer -> object
 
 hook               provided by
 serve_forever      BaseServer
