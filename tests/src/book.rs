@@ -20,12 +20,109 @@ pub fn book_root() -> PathBuf {
     workspace_root().join("book")
 }
 
-/// Renders the book as HTML into `out` (created if missing). Errors are mdBook's,
-/// as text.
+/// Renders the book as HTML into `out` (created if missing), with the book's own
+/// step, [`Dedent`], after mdBook's includes. Errors are mdBook's, as text.
 pub fn build(out: &Path) -> Result<(), String> {
     let mut book = mdbook_driver::MDBook::load(book_root()).map_err(|e| format!("{e:#}"))?;
     book.config.build.build_dir = out.to_path_buf();
+    book.with_preprocessor(Dedent);
     book.build().map_err(|e| format!("{e:#}"))
+}
+
+/// The book's own preprocessor, run after mdBook's (which expand the includes): every
+/// Rust and Python code block loses the indentation all its lines share.
+///
+/// An anchor inside a `class` or an `impl` (a method) includes the method as it
+/// stands in its file, four spaces in, and mdBook has no way to dedent an include:
+/// the book would show every method with a margin, which costs a narrow screen
+/// four columns of every line. The file stays as it is; only the book's copy moves
+/// left, and [`built_problems`] fails on a block that is still indented as a whole.
+pub struct Dedent;
+
+impl mdbook_preprocessor::Preprocessor for Dedent {
+    fn name(&self) -> &str {
+        "socketserver-dedent"
+    }
+
+    fn run(
+        &self,
+        _context: &mdbook_preprocessor::PreprocessorContext,
+        mut book: mdbook_driver::book::Book,
+    ) -> mdbook_driver::errors::Result<mdbook_driver::book::Book> {
+        book.for_each_chapter_mut(|chapter| chapter.content = dedent_code_blocks(&chapter.content));
+        Ok(book)
+    }
+}
+
+/// `markdown` with every Rust and Python fenced block's common indentation removed,
+/// and every line of the block put at the fence's indentation (so that a block in a
+/// list item stays in it).
+pub fn dedent_code_blocks(markdown: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    // Inside a Rust or Python block: the fence's indentation, and the lines so far.
+    let mut block: Option<(usize, Vec<&str>)> = None;
+    for line in markdown.split('\n') {
+        let trimmed = line.trim_start_matches(' ');
+        let indent = line.len() - trimmed.len();
+        let is_fence = trimmed.starts_with("```");
+        match &mut block {
+            Some((fence_indent, lines)) if is_fence => {
+                // The block is an include (pasted code is refused), and mdBook indents
+                // only an include's first line, where its directive stood: that line
+                // loses the fence's indentation, the others have none of it.
+                let fence_indent = *fence_indent;
+                let lines: Vec<&str> = lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, line)| {
+                        if i == 0 {
+                            strip_spaces(line, fence_indent)
+                        } else {
+                            line
+                        }
+                    })
+                    .collect();
+                let common = lines
+                    .iter()
+                    .filter(|line| !line.trim().is_empty())
+                    .map(|line| line.len() - line.trim_start_matches(' ').len())
+                    .min()
+                    .unwrap_or(0);
+                // Each line at the fence's own indentation: an include in a list item
+                // stays in the item (mdBook puts its lines after the first at column 0,
+                // which would end the list, and the block with it).
+                let margin = " ".repeat(fence_indent);
+                out.extend(lines.iter().map(|line| match strip_spaces(line, common) {
+                    "" => String::new(),
+                    line => format!("{margin}{line}"),
+                }));
+                out.push(line.to_string());
+                block = None;
+            }
+            Some((_, lines)) => lines.push(line),
+            None => {
+                if is_fence {
+                    let info = trimmed.trim_start_matches('`');
+                    let language = info.split([',', ' ']).next().unwrap_or("");
+                    if matches!(language, "rust" | "python" | "py") {
+                        block = Some((indent, Vec::new()));
+                    }
+                }
+                out.push(line.to_string());
+            }
+        }
+    }
+    // A block left open runs to the end of the chapter: keep it as it was.
+    if let Some((_, lines)) = block {
+        out.extend(lines.iter().map(|line| line.to_string()));
+    }
+    out.join("\n")
+}
+
+/// `line` without up to `count` leading spaces.
+fn strip_spaces(line: &str, count: usize) -> &str {
+    let spaces = line.len() - line.trim_start_matches(' ').len();
+    &line[spaces.min(count)..]
 }
 
 // ---- The Markdown sources ----
@@ -204,10 +301,64 @@ pub fn built_problems(out: &Path) -> Vec<String> {
                 }
             }
         }
+        for first_line in indented_code_blocks(html) {
+            problems.push(format!(
+                "{shown}: a code block is indented as a whole (is `Dedent` on?): {first_line}"
+            ));
+        }
     }
     problems.sort();
     problems.dedup();
     problems
+}
+
+/// The first line of every Rust or Python code block of `html` whose lines all start
+/// with a space: an include from inside a `class` or an `impl`, not dedented.
+fn indented_code_blocks(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (at, _) in html.match_indices("<pre><code class=\"language-") {
+        let rest = &html[at..];
+        let language = rest["<pre><code class=\"language-".len()..]
+            .split(['"', ' '])
+            .next()
+            .unwrap_or("");
+        if !matches!(language, "rust" | "python" | "py") {
+            continue;
+        }
+        let Some(start) = rest.find('>').and_then(|first| {
+            rest[first + 1..]
+                .find('>')
+                .map(|second| first + 1 + second + 1)
+        }) else {
+            continue;
+        };
+        let code = &rest[start..];
+        let code = &code[..code.find("</code>").unwrap_or(code.len())];
+        let text = without_tags(code);
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .collect();
+        if !lines.is_empty() && lines.iter().all(|line| line.starts_with(' ')) {
+            found.push(lines[0].trim().to_string());
+        }
+    }
+    found
+}
+
+/// `html` without its tags (`<span class="boring">` and the like).
+fn without_tags(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
 }
 
 /// Every `.html` file under `dir`.

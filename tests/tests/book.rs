@@ -150,11 +150,19 @@ fn the_page_checker_catches_what_it_should() {
         r##"<main><h2 id="here">Here</h2>
         <a href="#here">fine</a> <a href="b.html#there">fine</a> <a href="https://x.org/">external</a>
         <a href="#nope">bad</a> <a href="b.html#nope">bad</a> <a href="c.html">bad</a>
-        <a href="../outside.html">bad</a> {{#include left.rs}}</main>"##,
+        <a href="../outside.html">bad</a> {{#include left.rs}}
+        <pre><code class="language-python">def fine():
+    pass
+</code></pre>
+        <pre><code class="language-text">    indented text is fine
+</code></pre>
+        <pre><code class="language-rust">    fn method(&amp;self) {}
+</code></pre></main>"##,
     );
     page("b.html", r#"<main><p id="there">There</p></main>"#);
     let problems = built_problems(&out.0);
     let expected = [
+        "a.html: a code block is indented as a whole (is `Dedent` on?): fn method(&amp;self) {}",
         "a.html: a directive was left unexpanded",
         "a.html: link `#nope`: no `#nope` on that page",
         "a.html: link `../outside.html`: leaves the book",
@@ -163,6 +171,18 @@ fn the_page_checker_catches_what_it_should() {
     ];
     assert_eq!(problems, expected);
     assert!(Path::new(&out.0).exists());
+}
+
+/// An include from inside a `class` or an `impl` is shown from the left margin, its
+/// own indentation kept; a block in a list item keeps every line in the item (mdBook's
+/// include puts its lines after the first at column 0); text blocks are left as they are.
+#[test]
+fn code_blocks_are_dedented() {
+    let chapter = "Text\n\n```python\n    def m(self):\n        pass\n\n    # end\n```\n\n\
+                   ```text\n    kept\n```\n\n1. A step:\n\n   ```rust\n       fn f() {\n    }\n   ```\n";
+    let expected = "Text\n\n```python\ndef m(self):\n    pass\n\n# end\n```\n\n\
+                    ```text\n    kept\n```\n\n1. A step:\n\n   ```rust\n   fn f() {\n   }\n   ```\n";
+    assert_eq!(classroom::book::dedent_code_blocks(chapter), expected);
 }
 
 /// Every lesson chapter has "Where this goes in socketserver" just before its
