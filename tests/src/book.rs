@@ -6,8 +6,10 @@
 //! [`source_problems`] checks the Markdown (every include resolves, every chapter and
 //! every lesson is in the summary); [`build`] renders the HTML into a directory of
 //! your choice; [`built_problems`] checks the result (no directive left unexpanded,
-//! every internal link and `#fragment` lands). The book test runs all three, and
-//! `cargo run -p classroom -- book` builds the book for readers without mdBook.
+//! every internal link and `#fragment` lands, a glossary link among them, every
+//! glossary term has an anchor, no included code keeps a margin). The book test runs
+//! all three, and `cargo run -p classroom -- book` builds the book for readers without
+//! mdBook.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -301,6 +303,11 @@ pub fn built_problems(out: &Path) -> Vec<String> {
                 }
             }
         }
+        if shown == "glossary.html" {
+            for problem in glossary_problems(html) {
+                problems.push(format!("{shown}: {problem}"));
+            }
+        }
         for first_line in indented_code_blocks(html) {
             problems.push(format!(
                 "{shown}: a code block is indented as a whole (is `Dedent` on?): {first_line}"
@@ -309,6 +316,71 @@ pub fn built_problems(out: &Path) -> Vec<String> {
     }
     problems.sort();
     problems.dedup();
+    problems
+}
+
+/// What is wrong with the glossary's page: every term (a `<dt>`, from a Markdown
+/// definition list, `**term**` then `: definition`) must have an anchor of its own,
+/// which chapters link to as `glossary.md#id`, and every definition (`<dd>`) must link
+/// to the chapter that explains more. mdBook gives each `<dt>` an id made from its
+/// text; two terms that make the same id get `id` and `id-1`, and a link to `#id-1`
+/// would break the day the first is renamed, so that is a problem too. A term written
+/// as a paragraph of its own (`**term**` with no `: ` line after it) is no `<dt>`, and
+/// has no anchor.
+pub fn glossary_problems(html: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let all_ids: HashSet<String> = attribute_values(html, "id").into_iter().collect();
+    let mut seen = HashSet::new();
+    for (at, _) in html.match_indices("<dt") {
+        let rest = &html[at..];
+        let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+        let term = rest
+            .find("</dt>")
+            .map(|end| without_tags(&rest[..end]))
+            .unwrap_or_default();
+        let term = term.trim();
+        let id = attribute_values(&format!("{tag}>"), "id")
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        if id.is_empty() {
+            problems.push(format!("the term `{term}` has no anchor"));
+            continue;
+        }
+        if !seen.insert(id.clone()) {
+            problems.push(format!("two terms have the anchor `#{id}`"));
+        }
+        if let Some((base, number)) = id.rsplit_once('-')
+            && !number.is_empty()
+            && number.chars().all(|c| c.is_ascii_digit())
+            && all_ids.contains(base)
+        {
+            problems.push(format!(
+                "the term `{term}` has the anchor `#{id}`: another term or heading makes `#{base}`"
+            ));
+        }
+    }
+    for (at, _) in html.match_indices("<dd>") {
+        let rest = &html[at..];
+        let definition = &rest[..rest.find("</dd>").unwrap_or(rest.len())];
+        if !definition.contains("href=\"") {
+            let text = without_tags(definition);
+            let start: String = text.trim().chars().take(50).collect();
+            problems.push(format!(
+                "a definition links to no chapter that explains more: {start}..."
+            ));
+        }
+    }
+    for (at, _) in html.match_indices("<p><strong>") {
+        let rest = &html[at..];
+        let paragraph = &rest[..rest.find("</p>").unwrap_or(rest.len())];
+        if paragraph.ends_with("</strong>") {
+            problems.push(format!(
+                "`{}` is a paragraph, not a term (write `**term**` then a line `: definition`): it has no anchor",
+                without_tags(paragraph).trim()
+            ));
+        }
+    }
     problems
 }
 

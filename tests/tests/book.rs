@@ -1,8 +1,9 @@
 //! The book cannot drift from the code, and cannot rot: this test builds it with
 //! mdBook (the library) into a temporary directory and fails on an include whose
 //! file or anchor is gone, a chapter missing from SUMMARY.md, a lesson without a
-//! chapter, a `{{#` left in a page, or an internal link or `#fragment` that lands
-//! nowhere. mdBook itself only warns about some of these, and says nothing of others.
+//! chapter, a `{{#` left in a page, an internal link or `#fragment` that lands
+//! nowhere (a link to a glossary term among them), a glossary term without an anchor,
+//! or included code that keeps a margin. mdBook itself only warns about some of these, and says nothing of others.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs;
@@ -150,6 +151,7 @@ fn the_page_checker_catches_what_it_should() {
         r##"<main><h2 id="here">Here</h2>
         <a href="#here">fine</a> <a href="b.html#there">fine</a> <a href="https://x.org/">external</a>
         <a href="#nope">bad</a> <a href="b.html#nope">bad</a> <a href="c.html">bad</a>
+        <a href="glossary.html#atomicbool">fine</a> <a href="glossary.html#atomic-bool">bad</a>
         <a href="../outside.html">bad</a> {{#include left.rs}}
         <pre><code class="language-python">def fine():
     pass
@@ -160,6 +162,11 @@ fn the_page_checker_catches_what_it_should() {
 </code></pre></main>"##,
     );
     page("b.html", r#"<main><p id="there">There</p></main>"#);
+    page(
+        "glossary.html",
+        r##"<main><dl><dt id="atomicbool"><a class="header" href="#atomicbool"><strong><code>AtomicBool</code></strong></a></dt>
+        <dd><p>A bool threads share. <a href="b.html">More</a>.</p></dd></dl></main>"##,
+    );
     let problems = built_problems(&out.0);
     let expected = [
         "a.html: a code block is indented as a whole (is `Dedent` on?): fn method(&amp;self) {}",
@@ -168,9 +175,62 @@ fn the_page_checker_catches_what_it_should() {
         "a.html: link `../outside.html`: leaves the book",
         "a.html: link `b.html#nope`: no `#nope` on that page",
         "a.html: link `c.html`: no such page",
+        "a.html: link `glossary.html#atomic-bool`: no `#atomic-bool` on that page",
     ];
     assert_eq!(problems, expected);
     assert!(Path::new(&out.0).exists());
+}
+
+/// Every glossary term is a link target of its own, and every definition links on to a
+/// chapter. (That links to `glossary.md#term` land is the link check above.)
+#[test]
+fn the_glossary_checker_catches_what_it_should() {
+    let html = r##"<main><h2 id="threads">Threads</h2><dl>
+        <dt id="arc"><a class="header" href="#arc"><strong><code>Arc</code></strong></a></dt>
+        <dd><p>Shared ownership. <a href="lesson-04.html">Lesson 04</a>.</p></dd>
+        <dt><strong>raw, no anchor</strong></dt>
+        <dd><p>Written as HTML. <a href="lesson-04.html">Lesson 04</a>.</p></dd>
+        <dt id="threads-1"><a class="header" href="#threads-1"><strong>threads</strong></a></dt>
+        <dd><p>Same id as the heading. <a href="lesson-04.html">Lesson 04</a>.</p></dd>
+        <dt id="mutex"><a class="header" href="#mutex"><strong><code>Mutex</code></strong></a></dt>
+        <dd><p>A lock, and no link.</p></dd></dl>
+        <p><strong><code>AtomicBool</code></strong></p><p>No colon line: a paragraph.</p></main>"##;
+    assert_eq!(
+        classroom::book::glossary_problems(html),
+        [
+            "the term `raw, no anchor` has no anchor",
+            "the term `threads` has the anchor `#threads-1`: another term or heading makes `#threads`",
+            "a definition links to no chapter that explains more: A lock, and no link....",
+            "`AtomicBool` is a paragraph, not a term (write `**term**` then a line `: definition`): it has no anchor",
+        ]
+    );
+    // The real glossary: every term has its anchor, and `AtomicBool` is `#atomicbool`.
+    let out = TempDir::new("glossary");
+    build(&out.0).unwrap();
+    let html = fs::read_to_string(out.0.join("glossary.html")).unwrap();
+    assert_eq!(
+        classroom::book::glossary_problems(&html),
+        Vec::<String>::new()
+    );
+    for id in [
+        "atomicbool",
+        "orderingseqcst",
+        "self-arcself",
+        "requestself",
+    ] {
+        assert!(
+            html.contains(&format!("<dt id=\"{id}\"")),
+            "the glossary has no term with the anchor #{id}"
+        );
+    }
+    // Every term of the markdown is a term of the page.
+    let markdown = fs::read_to_string(book_root().join("src/glossary.md")).unwrap();
+    let lines: Vec<&str> = markdown.lines().collect();
+    let terms = lines
+        .windows(2)
+        .filter(|pair| pair[0].starts_with("**") && pair[1].starts_with(": "))
+        .count();
+    assert_eq!(terms, html.matches("<dt id=").count());
 }
 
 /// An include from inside a `class` or an `impl` is shown from the left margin, its
