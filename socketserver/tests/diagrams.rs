@@ -194,12 +194,21 @@ fn escape(text: &str) -> String {
 
 /// The Rust construct that holds a layer's code, for the right-hand column: its lines
 /// (a long `impl` takes two).
-fn rust_layer(layer: &str, first: bool) -> Vec<String> {
+fn rust_layer(layer: &str, first: bool, udp: bool) -> Vec<String> {
     match layer {
+        // Python's UDPServer derives from TCPServer; the crate's Udp does not.
+        "TCPServer" if udp => vec![
+            "(transport Udp holds".to_string(),
+            "what UDP keeps of it)".to_string(),
+        ],
         _ if first => vec!["impl BaseServer for".to_string(), layer.to_string()],
         "BaseServer" => vec!["trait BaseServer".to_string(), "(its defaults)".to_string()],
         "TCPServer" => vec!["transport Tcp".to_string()],
         "UDPServer" => vec!["transport Udp".to_string()],
+        "object" => vec![
+            "(no root type: Rust".to_string(),
+            "has no inheritance)".to_string(),
+        ],
         mixin => vec![format!("trait {mixin}")],
     }
 }
@@ -220,12 +229,17 @@ fn mro_svg(title: &str, resolution: &Resolution) -> String {
             .collect();
         rows.push((*layer, hooks));
     }
+    // Python's `__mro__` ends with `object`, which no layer of the crate stands for.
+    rows.push(("object", Vec::new()));
     let mut body = String::new();
     let mut y = 58;
     for (index, (layer, hooks)) in rows.iter().enumerate() {
         let sides = [
             (6, vec![(*layer).to_string()]),
-            (WIDTH - COLUMN - 6, rust_layer(layer, index == 0)),
+            (
+                WIDTH - COLUMN - 6,
+                rust_layer(layer, index == 0, layers.contains(&"UDPServer")),
+            ),
         ];
         // Both boxes of a row as tall as the taller, their hooks on the same lines.
         let name_lines = sides
