@@ -29,7 +29,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::process::{TICKS_PER_SECOND, cpu_ticks_during, limit_descriptors, memory};
+use crate::descriptors;
+use crate::process::memory;
 use crate::{ServerProcess, TIMEOUT};
 
 /// A server of the course that speaks the upper-casing protocol: a line (or any
@@ -229,80 +230,14 @@ pub const TARGETS: &[Target] = &[
     },
 ];
 
-/// Out of file descriptors: the server started with 64, and 100 clients each say a
-/// line. It must not spin on the failing `accept` (under a quarter of a core over an
-/// idle second), must say so without flooding its log, must keep serving the clients
-/// it has, and must serve the waiting ones once some leave.
+/// Out of file descriptors: [`crate::descriptors`]'s check, with 64 descriptors and
+/// 100 clients, allowing a server some lines of log about it (a pool logs per worker),
+/// never a flood.
 pub fn out_of_descriptors(target: &Target, binaries: &Path) -> Result<(), String> {
-    let mut command = target.command(binaries);
-    limit_descriptors(&mut command, 64);
-    let server = ServerProcess::start(command);
-    let (addr, pid) = (server.addr(), server.pid());
-    let mut clients = Vec::new();
-    for n in 0..100 {
-        let stream = connect(addr)?;
-        (&stream)
-            .write_all(format!("client {n}\n").as_bytes())
-            .map_err(|e| format!("client {n}: {e}"))?;
-        clients.push(BufReader::new(stream));
-    }
-    let pausing = |server: &ServerProcess| {
-        server
-            .stdout()
-            .iter()
-            .chain(server.stderr().iter())
-            .filter(|line| line.contains("pausing accept"))
-            .count()
-    };
-    let deadline = Instant::now() + TIMEOUT;
-    while pausing(&server) == 0 {
-        if Instant::now() > deadline {
-            return Err("never said it ran out of descriptors".to_string());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(200));
-    let (mut served, mut waiting) = (Vec::new(), Vec::new());
-    for (n, client) in clients.iter_mut().enumerate() {
-        match answer_within(client, Duration::from_millis(50))? {
-            Some(reply) if reply == format!("CLIENT {n}\n") => served.push(n),
-            Some(reply) => return Err(format!("client {n} got {reply:?}")),
-            None => waiting.push(n),
-        }
-    }
-    if served.is_empty() || waiting.is_empty() {
-        return Err(format!(
-            "64 descriptors served {} of 100 clients: expected some, not all",
-            served.len()
-        ));
-    }
-    let used = cpu_ticks_during(pid, Duration::from_secs(1));
-    if used >= TICKS_PER_SECOND / 4 {
-        return Err(format!(
-            "used {used} of {TICKS_PER_SECOND} ticks in an idle second: it spins"
-        ));
-    }
-    // Some served clients leave: as many waiting ones are served (a pool's workers
-    // stay with their clients, so with a pool it is exactly as many).
-    let leaving = served.len().min(10);
-    for &n in served.iter().take(leaving) {
-        let _ = clients[n].get_ref().shutdown(std::net::Shutdown::Both);
-    }
-    for &n in waiting.iter().take(leaving) {
-        match answer_within(&mut clients[n], TIMEOUT)? {
-            Some(reply) if reply == format!("CLIENT {n}\n") => {}
-            other => {
-                return Err(format!(
-                    "waiting client {n}, after {leaving} left: {other:?}"
-                ));
-            }
-        }
-    }
-    let lines = pausing(&server);
-    if lines > 20 {
-        return Err(format!("{lines} log lines about it: a flood"));
-    }
-    Ok(())
+    let server =
+        descriptors::start_with_few_descriptors(target.command(binaries), descriptors::DESCRIPTORS);
+    let crowd = descriptors::more_clients_than_descriptors(&server)?;
+    descriptors::pauses_and_recovers(&server, crowd, 20)
 }
 
 /// How long a server may take to stop after Ctrl-C, clients connected or not. The
@@ -449,24 +384,6 @@ fn read_frame(replies: &mut BufReader<&TcpStream>) -> Result<(bool, String), Str
         .map_err(|e| format!("reply body: {e}"))?;
     let is_error = header.contains("\"error\": true");
     Ok((is_error, String::from_utf8_lossy(&body).into_owned()))
-}
-
-/// A line, if one arrives within `wait`.
-fn answer_within(
-    client: &mut BufReader<TcpStream>,
-    wait: Duration,
-) -> Result<Option<String>, String> {
-    client
-        .get_ref()
-        .set_read_timeout(Some(wait))
-        .map_err(|e| format!("timeout: {e}"))?;
-    let mut line = String::new();
-    match client.read_line(&mut line) {
-        Ok(0) => Ok(None),
-        Ok(_) => Ok(Some(line)),
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(None),
-        Err(e) => Err(format!("read: {e}")),
-    }
 }
 
 /// Builds every target (quick when `cargo test --workspace` built them already),
@@ -644,11 +561,14 @@ pub fn reset_mid_message(addr: SocketAddr) -> Result<(), String> {
     (&stream)
         .write_all(b"half a mess")
         .map_err(|e| format!("write: {e}"))?;
+    reset(stream)
+}
+
+/// Closes `stream` with a reset (RST), as a crashed client's system does.
+fn reset(stream: TcpStream) -> Result<(), String> {
     socket2::SockRef::from(&stream)
         .set_linger(Some(Duration::ZERO))
-        .map_err(|e| format!("linger: {e}"))?;
-    drop(stream);
-    Ok(())
+        .map_err(|e| format!("linger: {e}"))
 }
 
 /// Sends 256 KiB of short lines and resets the connection without reading a byte of
@@ -662,11 +582,7 @@ pub fn gone_before_its_answer(addr: SocketAddr) -> Result<(), String> {
     // The server may reset us first, once it stops reading (lesson 09 on bad input).
     let _ = (&stream).write_all(lines.as_bytes());
     std::thread::sleep(Duration::from_millis(50)); // the server is writing answers
-    socket2::SockRef::from(&stream)
-        .set_linger(Some(Duration::ZERO))
-        .map_err(|e| format!("linger: {e}"))?;
-    drop(stream);
-    Ok(())
+    reset(stream)
 }
 
 /// Sends a line and closes its writing side: the answer must still come.

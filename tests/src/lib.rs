@@ -15,7 +15,8 @@
 //! - [`hostile`] (with the `runner` feature) is the hostile suite: every stream
 //!   server attacked, and a normal client served after each attack.
 //! - [`process`] reads a server's CPU time and memory from /proc, and starts one
-//!   with few file descriptors.
+//!   with few file descriptors; [`descriptors`] is the out-of-descriptors check
+//!   built on it.
 //! - [`python3`] finds CPython for the interop tests, and fails clearly when it is
 //!   missing: python3 is a stated test requirement, not a silent skip.
 //!
@@ -25,6 +26,7 @@
 #[cfg(feature = "runner")]
 pub mod book;
 mod client;
+pub mod descriptors;
 #[cfg(feature = "runner")]
 pub mod exercises;
 #[cfg(feature = "runner")]

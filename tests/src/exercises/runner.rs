@@ -104,7 +104,7 @@ impl Runner {
         let Some(exercise) = self.chosen(id) else {
             return ExitCode::from(2);
         };
-        if self.check_one(exercise).passed {
+        if self.check_one(exercise) {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
@@ -342,8 +342,7 @@ impl Runner {
                     self.clear_screen();
                 }
                 clear = true;
-                let outcome = self.check_one(exercise);
-                if outcome.passed && id.is_none() {
+                if self.check_one(exercise) && id.is_none() {
                     match current(&self.load_progress()) {
                         Some(next) => {
                             exercise = next;
@@ -455,10 +454,9 @@ impl Runner {
 
     /// Builds, runs and judges the student's copy of `exercise` (made first if there
     /// is none), prints the verdict, records progress, and says whether it passed.
-    fn check_one(&self, exercise: &Exercise) -> Outcome {
-        let failed = Outcome { passed: false };
+    fn check_one(&self, exercise: &Exercise) -> bool {
         let Some(copy) = self.copy(exercise) else {
-            return failed;
+            return false;
         };
         println!(
             "{}",
@@ -477,14 +475,14 @@ impl Runner {
                      is a problem of the course, not of your code: tell your teacher.",
                     self.shown(&exercise.snapshot_path(&self.root))
                 );
-                return failed;
+                return false;
             }
         };
         let target_dir = match check::target_dir(&self.root) {
             Ok(target_dir) => target_dir,
             Err(error) => {
                 eprintln!("error: {error}");
-                return failed;
+                return false;
             }
         };
         let binary = match work::build(&self.root, &target_dir, exercise) {
@@ -497,11 +495,11 @@ impl Runner {
                     self.shown(&copy)
                 );
                 self.record(exercise, false);
-                return failed;
+                return false;
             }
             Err(error) => {
                 eprintln!("error: {error}");
-                return failed;
+                return false;
             }
         };
         let run = check::quietly(|| check::run(exercise, &binary, &self.root));
@@ -512,7 +510,7 @@ impl Runner {
         } else {
             self.report_failure(exercise, &expected, &run);
         }
-        Outcome { passed }
+        passed
     }
 
     fn report_pass(&self, exercise: &Exercise) {
@@ -823,11 +821,6 @@ impl Runner {
             print!("\x1b[2J\x1b[H");
         }
     }
-}
-
-/// What a check came to.
-struct Outcome {
-    passed: bool,
 }
 
 /// The current exercise: the first one not done, in course order. `check`, `hint`,

@@ -58,13 +58,26 @@ pub fn html_link(root: &Path, target_dir: Option<&Path>, exercise: &Exercise) ->
 }
 
 /// The statement as plain text for a terminal: the heading, paragraphs as written,
-/// code blocks indented (an included file's lines in place of the `{{#include}}`),
-/// links as their text.
+/// code blocks indented (an included file's lines in place of the `{{#include}}`,
+/// without the margin they share, as the book shows them), links as their text.
 pub fn render(root: &Path, exercise: &Exercise, markdown: &str) -> String {
     let chapter_dir = exercise
         .chapter_path(root)
         .parent()
         .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+    let expanded: Vec<String> = markdown
+        .lines()
+        .map(|line| {
+            line.trim()
+                .strip_prefix("{{#include ")
+                .and_then(|rest| rest.strip_suffix("}}"))
+                .map_or_else(
+                    || line.to_string(),
+                    |argument| include(&chapter_dir, argument),
+                )
+        })
+        .collect();
+    let markdown = crate::book::dedent_code_blocks(&expanded.join("\n"));
     let mut out = String::new();
     let mut in_code = false;
     for line in markdown.lines() {
@@ -73,20 +86,8 @@ pub fn render(root: &Path, exercise: &Exercise, markdown: &str) -> String {
             continue;
         }
         if in_code {
-            let included = line
-                .trim()
-                .strip_prefix("{{#include ")
-                .and_then(|rest| rest.strip_suffix("}}"))
-                .map(|argument| include(&chapter_dir, argument));
-            match included {
-                Some(text) => {
-                    for included in text.lines() {
-                        out.push_str(format!("    {included}").trim_end());
-                        out.push('\n');
-                    }
-                }
-                None => out.push_str(&format!("    {}\n", line.trim_end())),
-            }
+            out.push_str(format!("    {line}").trim_end());
+            out.push('\n');
             continue;
         }
         match line.strip_prefix("### ") {
@@ -166,17 +167,7 @@ fn include(chapter_dir: &Path, argument: &str) -> String {
             inside = true;
         }
     }
-    // mdBook drops the indentation the lines share.
-    let indent = kept
-        .iter()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| line.len() - line.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    kept.iter()
-        .map(|line| line.get(indent..).unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n")
+    kept.join("\n")
 }
 
 #[cfg(test)]
