@@ -30,7 +30,10 @@
 //!
 //! Every connection is a file descriptor, and a process may have only so many. Out of
 //! them, `accept` fails, and fails again at once, as long as a client waits: the
-//! connection loop pauses instead (`OutOfDescriptors`), and Ctrl-C still works.
+//! connection loop pauses instead (`OutOfDescriptors`, in its own file,
+//! `src/out_of_descriptors.rs`), and Ctrl-C still works.
+
+mod out_of_descriptors;
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
@@ -39,6 +42,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
+
+use out_of_descriptors::{OutOfDescriptors, is_out_of_descriptors};
 
 /// The most one read takes, as the tutorial's `recv(1024)`.
 pub const BUFFER_SIZE: usize = 1024;
@@ -374,59 +379,6 @@ pub fn stop_on_ctrl_c(listening_on: SocketAddr) -> io::Result<Arc<AtomicBool>> {
 }
 // ANCHOR_END: stop_on_ctrl_c
 
-// ANCHOR: out_of_descriptors
-/// The `errno` values of "too many open files": EMFILE, this process has all the file
-/// descriptors it may have (`ulimit -n`), and ENFILE, the whole system has. They are
-/// the same numbers on Linux, macOS and the BSDs. std has no `io::ErrorKind` for them
-/// (they are `Uncategorized`), and two numbers are not worth a dependency (the `libc`
-/// crate has them, as `libc::EMFILE` and `libc::ENFILE`).
-const EMFILE: i32 = 24;
-const ENFILE: i32 = 23;
-
-/// Did this call fail because no file descriptor was left (for us, or for anyone)?
-fn is_out_of_descriptors(error: &io::Error) -> bool {
-    matches!(error.raw_os_error(), Some(EMFILE | ENFILE))
-}
-
-/// How long the connection loop pauses while out of file descriptors: the pause
-/// doubles from [`FIRST_PAUSE`](Self::FIRST_PAUSE) up to
-/// [`LONGEST_PAUSE`](Self::LONGEST_PAUSE) while accepting keeps failing, and starts
-/// over once it works. Each burst is logged once, and its end once: a log line per
-/// failed `accept` would be thousands a second.
-#[derive(Default)]
-struct OutOfDescriptors {
-    /// The last pause, while out of descriptors; `None` while accepting works.
-    pause: Option<Duration>,
-}
-
-impl OutOfDescriptors {
-    /// The first pause of a burst.
-    const FIRST_PAUSE: Duration = Duration::from_millis(10);
-    /// The longest pause: also the longest that Ctrl-C may wait for the loop.
-    const LONGEST_PAUSE: Duration = Duration::from_millis(500);
-
-    /// Accepting failed again: how long to pause before the next try.
-    fn failed(&mut self) -> Duration {
-        let pause = match self.pause {
-            None => {
-                println!("out of file descriptors: pausing accept until one frees");
-                Self::FIRST_PAUSE
-            }
-            Some(pause) => (pause * 2).min(Self::LONGEST_PAUSE),
-        };
-        self.pause = Some(pause);
-        pause
-    }
-
-    /// Accepting worked: if that ends a burst, say so, and pause briefly next time.
-    fn succeeded(&mut self) {
-        if self.pause.take().is_some() {
-            println!("accepting again");
-        }
-    }
-}
-// ANCHOR_END: out_of_descriptors
-
 // ANCHOR: communication_loop
 /// The communication loop: read a message, answer it, again, until the client is done.
 ///
@@ -490,24 +442,6 @@ mod tests {
     fn upper_changes_ascii_letters_only() {
         assert_eq!(upper("héllo ß 42".as_bytes()), "HéLLO ß 42".as_bytes());
         assert_eq!(upper(b"\xff\xfeabc"), b"\xff\xfeABC");
-    }
-
-    #[test]
-    fn out_of_descriptors_the_pause_doubles_up_to_half_a_second_then_starts_over() {
-        let mut out_of_descriptors = OutOfDescriptors::default();
-        let pauses: Vec<u128> = (0..8)
-            .map(|_| out_of_descriptors.failed().as_millis())
-            .collect();
-        assert_eq!(pauses, [10, 20, 40, 80, 160, 320, 500, 500]);
-        out_of_descriptors.succeeded();
-        assert_eq!(out_of_descriptors.failed(), OutOfDescriptors::FIRST_PAUSE);
-    }
-
-    #[test]
-    fn emfile_and_enfile_are_out_of_descriptors() {
-        assert!(is_out_of_descriptors(&io::Error::from_raw_os_error(EMFILE)));
-        assert!(is_out_of_descriptors(&io::Error::from_raw_os_error(ENFILE)));
-        assert!(!is_out_of_descriptors(&io::ErrorKind::WouldBlock.into()));
     }
 
     #[test]
