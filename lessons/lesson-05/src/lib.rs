@@ -39,7 +39,8 @@
 //!
 //! - **An outbox per connection.** On a non-blocking socket, `send` takes only what
 //!   fits in the kernel's buffer right now. The rest of a reply waits in the
-//!   connection's outbox, and the server asks to hear when the socket is writable.
+//!   connection's outbox, and the server asks to hear when the socket is writable
+//!   (`connection.rs`).
 //! - **Backpressure.** A client that sends without ever reading would make its outbox
 //!   grow forever. Once an outbox holds [`OUTBOX_LIMIT`] bytes, the server stops
 //!   reading from that client until it reads its replies. Memory stays bounded, and
@@ -58,6 +59,7 @@ use std::time::Instant;
 
 use polling::{Event, Events, PollMode, Poller};
 
+mod connection;
 mod out_of_descriptors;
 mod service;
 
@@ -412,63 +414,6 @@ impl Server {
         }
     }
     // ANCHOR_END: settle
-}
-
-impl Connection {
-    // ANCHOR: read
-    /// One read, as the tutorial's `conn.recv(1024)`: how many bytes came into
-    /// `buffer`. An empty read means the client closed its side: the connection is
-    /// closing, and what is already in the outbox is still sent.
-    fn read(&mut self, buffer: &mut [u8; BUFFER_SIZE]) -> io::Result<usize> {
-        let received = match self.conn.read(buffer) {
-            Ok(received) => received,
-            // Readiness is a hint, not a promise: if the data is not there, try later.
-            Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(0),
-            Err(error) => return Err(error),
-        };
-        if received == 0 {
-            self.closing = true; // if not data: the client has no more to say
-        } else {
-            println!("{} wrote: {}", self.addr, printable(&buffer[..received]));
-        }
-        Ok(received)
-    }
-    // ANCHOR_END: read
-
-    // ANCHOR: flush
-    /// Sends as much of the outbox as the socket takes right now, and keeps the rest
-    /// for the next "writable" event: Python's `sent = conn.send(outbox)` followed by
-    /// `outbox = outbox[sent:]`. Never blocks, and never loses a byte.
-    fn flush(&mut self) -> io::Result<()> {
-        while !self.outbox.is_empty() {
-            match self.conn.write(&self.outbox) {
-                Ok(0) => return Err(ErrorKind::WriteZero.into()),
-                Ok(sent) => {
-                    self.outbox.drain(..sent);
-                }
-                // The kernel's send buffer is full: the client is not reading yet.
-                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(())
-    }
-    // ANCHOR_END: flush
-
-    // ANCHOR: interest
-    /// Reading goes on until the client is done, and pauses while the outbox is full:
-    /// that pause is the backpressure that keeps memory bounded.
-    fn wants_to_read(&self) -> bool {
-        !self.closing && self.outbox.len() < OUTBOX_LIMIT
-    }
-
-    /// What the selector should watch for, (readable, writable): readable while we
-    /// want to read, writable only while replies wait. (Always asking for "writable"
-    /// would wake the loop over and over: a socket with room to send is writable.)
-    fn wanted_interest(&self) -> (bool, bool) {
-        (self.wants_to_read(), !self.outbox.is_empty())
-    }
-    // ANCHOR_END: interest
 }
 
 /// What `main` does, for this lesson's server and for the exercises': listen on
